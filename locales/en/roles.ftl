@@ -1,0 +1,23 @@
+role-administrator = Administrator
+role-agent = Agent
+
+permission-conversation-manage = Manage conversations
+permission-conversation-manage-description = See and work on every conversation in the inboxes they belong to.
+permission-conversation-unassigned-manage = Unassigned conversations
+permission-conversation-unassigned-manage-description = See and take unassigned conversations and their own, in their inboxes.
+permission-conversation-participating-manage = Own conversations
+permission-conversation-participating-manage-description = See only conversations assigned to them or that they take part in.
+permission-contact-manage = Contacts
+permission-contact-manage-description = See, create and edit contacts.
+permission-report-manage = Reports
+permission-report-manage-description = See all reports and performance figures.
+permission-label-manage = Labels
+permission-label-manage-description = Create, edit and delete labels.
+permission-campaign-manage = Campaigns
+permission-campaign-manage-description = Create and send one-off campaigns.
+permission-team-manage = Team management
+permission-team-manage-description = Assign agents to conversations and manage team membership.
+permission-canned-response-manage = Canned responses
+permission-canned-response-manage-description = Create, edit and delete canned responses.
+permission-automation-manage = Automations
+permission-automation-manage-description = Create, edit and delete automation rules.

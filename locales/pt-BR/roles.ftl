@@ -1,0 +1,23 @@
+role-administrator = Administrador
+role-agent = Agente
+
+permission-conversation-manage = Gerenciar conversas
+permission-conversation-manage-description = Ver e atender todas as conversas das caixas de entrada de que faz parte.
+permission-conversation-unassigned-manage = Conversas não atribuídas
+permission-conversation-unassigned-manage-description = Ver e assumir conversas não atribuídas e as suas, nas suas caixas de entrada.
+permission-conversation-participating-manage = Conversas próprias
+permission-conversation-participating-manage-description = Ver apenas as conversas atribuídas a si ou de que participa.
+permission-contact-manage = Contatos
+permission-contact-manage-description = Ver, criar e editar contatos.
+permission-report-manage = Relatórios
+permission-report-manage-description = Ver todos os relatórios e indicadores de desempenho.
+permission-label-manage = Etiquetas
+permission-label-manage-description = Criar, editar e excluir etiquetas.
+permission-campaign-manage = Campanhas
+permission-campaign-manage-description = Criar e enviar campanhas únicas.
+permission-team-manage = Gestão de equipe
+permission-team-manage-description = Atribuir agentes às conversas e gerenciar os membros das equipes.
+permission-canned-response-manage = Respostas prontas
+permission-canned-response-manage-description = Criar, editar e excluir respostas prontas.
+permission-automation-manage = Automações
+permission-automation-manage-description = Criar, editar e excluir regras de automação.

@@ -1,0 +1,8 @@
+//! Tenants (accounts), the people who sign in (users), and their memberships (account users,
+//! "agents" in Chatwoot's API). Users are global; everything else is scoped by `account_id`.
+
+pub mod agents;
+pub mod model;
+pub mod profile;
+pub mod repo;
+pub mod service;

@@ -1,0 +1,3 @@
+//! The Chatwoot JSON shapes, shared with webhooks and realtime (see [`crate::shapes`]).
+
+pub use crate::shapes::*;

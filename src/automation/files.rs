@@ -1,0 +1,227 @@
+//! Files of `send_attachment` actions: uploaded on their own (Chatwoot's `attach_file`), then
+//! owned by the rule or macro whose actions name them. Each owner keeps its own copy of the
+//! bytes, so deleting a rule never breaks its clone.
+
+use serde::Serialize;
+use sqlx::PgConnection;
+
+use crate::error::{Error, Result};
+use crate::ids::AccountId;
+use crate::state::AppState;
+use crate::storage::{self, Upload};
+
+/// The most files one upload request or one owner may hold.
+pub const MAX_FILES: usize = 10;
+
+/// An uploaded file.
+#[derive(Clone, Debug, Serialize)]
+pub struct AutomationFile {
+    /// Id (Chatwoot's `blob_id`), used in `send_attachment` params.
+    pub id: i64,
+    /// File name.
+    pub filename: String,
+    /// Sniffed content type.
+    pub content_type: String,
+    /// `image`, `audio`, `video` or `file`.
+    pub file_type: String,
+    /// Size in bytes.
+    pub byte_size: i64,
+}
+
+/// Which column owns a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileOwner {
+    /// `automation_files.rule_id`.
+    Rule(i64),
+    /// `automation_files.macro_id`.
+    Macro(i64),
+}
+
+/// Stores an uploaded file, not yet owned by anything.
+pub async fn upload(app: &AppState, account_id: AccountId, file: Upload) -> Result<AutomationFile> {
+    let stored = storage::store_all(app, account_id, &[file]).await?;
+    let Some(stored) = stored.into_iter().next() else {
+        return Err(Error::invalid("attachment", "can't be blank"));
+    };
+    let id = sqlx::query_scalar!(
+        "insert into automation_files (account_id, filename, content_type, file_type, byte_size, storage_key, created_at)
+         values ($1, $2, $3, $4, $5, $6, $7) returning id",
+        account_id.0,
+        stored.filename,
+        stored.content_type,
+        stored.file_type,
+        stored.byte_size,
+        stored.key,
+        app.clock.now()
+    )
+    .fetch_one(&app.db)
+    .await?;
+    Ok(AutomationFile {
+        id,
+        filename: stored.filename,
+        content_type: stored.content_type,
+        file_type: stored.file_type,
+        byte_size: stored.byte_size,
+    })
+}
+
+/// The files `owner` holds, oldest first.
+pub async fn of(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    owner: FileOwner,
+) -> Result<Vec<AutomationFile>> {
+    let (rule, macro_id) = columns(owner);
+    Ok(sqlx::query_as!(
+        AutomationFile,
+        "select id, filename, content_type, file_type, byte_size from automation_files
+         where account_id = $1 and (rule_id = $2 or macro_id = $3) order by id",
+        account_id.0,
+        rule,
+        macro_id
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
+fn columns(owner: FileOwner) -> (Option<i64>, Option<i64>) {
+    match owner {
+        FileOwner::Rule(id) => (Some(id), None),
+        FileOwner::Macro(id) => (None, Some(id)),
+    }
+}
+
+/// Makes `owner` own exactly the files `ids` (validated before): unowned ones are taken, and
+/// files it no longer names are deleted. Returns the storage keys to remove after commit.
+pub async fn sync(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    owner: FileOwner,
+    ids: &[i64],
+) -> Result<Vec<String>> {
+    let (rule, macro_id) = columns(owner);
+    sqlx::query!(
+        "update automation_files set rule_id = $3, macro_id = $4
+         where account_id = $1 and id = any($2) and rule_id is null and macro_id is null",
+        account_id.0,
+        ids,
+        rule,
+        macro_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    let dropped = sqlx::query_scalar!(
+        "delete from automation_files
+         where account_id = $1 and (rule_id = $2 or macro_id = $3) and not (id = any($4))
+         returning storage_key",
+        account_id.0,
+        rule,
+        macro_id,
+        ids
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(dropped)
+}
+
+/// The storage keys of `owner`'s files (to remove once the owner is deleted).
+pub async fn keys(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    owner: FileOwner,
+) -> Result<Vec<String>> {
+    let (rule, macro_id) = columns(owner);
+    Ok(sqlx::query_scalar!(
+        "select storage_key from automation_files where account_id = $1 and (rule_id = $2 or macro_id = $3)",
+        account_id.0,
+        rule,
+        macro_id
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Removes stored bytes (after the rows are gone).
+pub async fn remove_keys(app: &AppState, keys: &[String]) {
+    for key in keys {
+        storage::remove(app, key).await;
+    }
+}
+
+/// Copies `from`'s files to `to`, bytes included; returns (old id, new id) pairs so the copied
+/// actions can point at the copies.
+pub async fn copy(
+    app: &AppState,
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    from: FileOwner,
+    to: FileOwner,
+) -> Result<Vec<(i64, i64)>> {
+    let (rule, macro_id) = columns(from);
+    let rows = sqlx::query!(
+        "select id, filename, content_type, storage_key from automation_files
+         where account_id = $1 and (rule_id = $2 or macro_id = $3) order by id",
+        account_id.0,
+        rule,
+        macro_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let (to_rule, to_macro) = columns(to);
+    let mut pairs = Vec::with_capacity(rows.len());
+    for row in rows {
+        let bytes = storage::read(app, &row.storage_key).await?;
+        let stored = storage::store_all(
+            app,
+            account_id,
+            &[Upload {
+                filename: row.filename,
+                declared_type: Some(row.content_type),
+                bytes: bytes.into(),
+            }],
+        )
+        .await?;
+        let Some(stored) = stored.into_iter().next() else {
+            continue;
+        };
+        let id = sqlx::query_scalar!(
+            "insert into automation_files (account_id, rule_id, macro_id, filename, content_type, file_type, byte_size, storage_key, created_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id",
+            account_id.0,
+            to_rule,
+            to_macro,
+            stored.filename,
+            stored.content_type,
+            stored.file_type,
+            stored.byte_size,
+            stored.key,
+            app.clock.now()
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        pairs.push((row.id, id));
+    }
+    Ok(pairs)
+}
+
+/// The files `ids` as uploads for a message.
+pub async fn uploads(app: &AppState, account_id: AccountId, ids: &[i64]) -> Result<Vec<Upload>> {
+    let rows = sqlx::query!(
+        "select filename, content_type, storage_key from automation_files
+         where account_id = $1 and id = any($2) order by array_position($2, id)",
+        account_id.0,
+        ids
+    )
+    .fetch_all(&app.db)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let bytes = storage::read(app, &row.storage_key).await?;
+        out.push(Upload {
+            filename: row.filename,
+            declared_type: Some(row.content_type),
+            bytes: bytes.into(),
+        });
+    }
+    Ok(out)
+}

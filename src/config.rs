@@ -1,0 +1,188 @@
+//! Runtime configuration: one typed struct with the defaults in one place. The CLI
+//! ([`crate::cli`]) fills it from flags and environment variables; tests build it in code.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::clock::Clock;
+
+/// Which PostgreSQL to use.
+#[derive(Clone)]
+pub enum DatabaseSource {
+    /// A server named by `DATABASE_URL`; nothing else is started.
+    Url(String),
+    /// A private cluster under the data directory, run with the system's PostgreSQL binaries.
+    Embedded {
+        /// The cluster lives in `<data_dir>/postgres`.
+        data_dir: PathBuf,
+        /// Directory holding `initdb` and `pg_ctl`, if given explicitly (`ATENDE_PG_BIN`).
+        pg_bin: Option<PathBuf>,
+    },
+}
+
+impl std::fmt::Debug for DatabaseSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DatabaseSource::Url(url) => f.debug_tuple("Url").field(&redact_url(url)).finish(),
+            DatabaseSource::Embedded { data_dir, pg_bin } => f
+                .debug_struct("Embedded")
+                .field("data_dir", data_dir)
+                .field("pg_bin", pg_bin)
+                .finish(),
+        }
+    }
+}
+
+/// How background workers run in this process.
+#[derive(Clone, Debug)]
+pub struct WorkerSettings {
+    /// Jobs run concurrently by this process; 0 disables the workers (tests drain jobs by hand).
+    pub concurrency: usize,
+    /// Longest sleep between looks at the queue when no notification arrives.
+    pub poll_interval: Duration,
+    /// A job locked for longer than this is presumed abandoned by a dead process and retried.
+    pub lease: Duration,
+    /// Longest a single job may run before it is cancelled and retried.
+    pub job_timeout: Duration,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self {
+            concurrency: 4,
+            poll_interval: Duration::from_secs(5),
+            lease: Duration::from_secs(300),
+            job_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// Cost of password hashing. Tests use [`PasswordCost::Fast`] so a sign-in does not take 50 ms.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PasswordCost {
+    /// argon2id defaults (m=19456 KiB, t=2, p=1).
+    #[default]
+    Standard,
+    /// The minimum parameters; only for tests.
+    Fast,
+}
+
+/// Everything [`crate::app::Application::build`] needs.
+#[derive(Clone)]
+pub struct Config {
+    /// Database to connect to.
+    pub database: DatabaseSource,
+    /// Address the HTTP server binds; port 0 picks a free port.
+    pub bind: SocketAddr,
+    /// Public URL of this instance, for links and cookie flags; defaults to `http://<bind>`.
+    pub base_url: Option<String>,
+    /// Secret for signatures and cookies; generated and stored in the database when absent.
+    pub secret_key: Option<String>,
+    /// Directory for the embedded database and stored files.
+    pub data_dir: PathBuf,
+    /// Background worker settings.
+    pub workers: WorkerSettings,
+    /// Source of time.
+    pub clock: Clock,
+    /// Size of the connection pool.
+    pub max_connections: u32,
+    /// On an empty database, create a default account and administrator and print the login.
+    pub bootstrap: bool,
+    /// Password hashing cost.
+    pub password_cost: PasswordCost,
+    /// How long in-flight HTTP requests may take to finish at shutdown.
+    pub shutdown_grace: Duration,
+    /// Take the client address from the last `X-Forwarded-For` hop (behind a reverse proxy).
+    pub trust_forwarded_for: bool,
+    /// Internal address ranges outbound requests (webhooks) may reach anyway.
+    pub outbound: crate::outbound::OutboundPolicy,
+    /// Outgoing e-mail; `None` when `ATENDE_SMTP_HOST` is unset (e-mail actions then fail
+    /// visibly in the run log).
+    pub smtp: Option<crate::mail::SmtpConfig>,
+}
+
+impl Config {
+    /// Defaults for everything but the database.
+    pub fn new(database: DatabaseSource) -> Self {
+        Self {
+            database,
+            bind: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            base_url: None,
+            secret_key: None,
+            data_dir: PathBuf::from("./data"),
+            workers: WorkerSettings::default(),
+            clock: Clock::System,
+            max_connections: 10,
+            bootstrap: false,
+            password_cost: PasswordCost::Standard,
+            shutdown_grace: Duration::from_secs(5),
+            trust_forwarded_for: false,
+            outbound: crate::outbound::OutboundPolicy::default(),
+            smtp: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database", &self.database)
+            .field("bind", &self.bind)
+            .field("base_url", &self.base_url)
+            .field(
+                "secret_key",
+                &self.secret_key.as_ref().map(|_| "[redacted]"),
+            )
+            .field("data_dir", &self.data_dir)
+            .field("workers", &self.workers)
+            .field("max_connections", &self.max_connections)
+            .field("bootstrap", &self.bootstrap)
+            .field("password_cost", &self.password_cost)
+            .field("smtp", &self.smtp)
+            .finish()
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:[redacted]@host/db`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((credentials, host)) = rest.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:[redacted]@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let mut config = Config::new(DatabaseSource::Url(
+            "postgres://app:hunter2@db/atende".into(),
+        ));
+        config.secret_key = Some("topsecret".into());
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(!printed.contains("topsecret"), "{printed}");
+        assert!(
+            printed.contains("postgres://app:[redacted]@db/atende"),
+            "{printed}"
+        );
+    }
+
+    #[test]
+    fn urls_without_password_are_unchanged() {
+        assert_eq!(
+            redact_url("postgres://postgres@127.0.0.1/x"),
+            "postgres://postgres@127.0.0.1/x"
+        );
+        assert_eq!(redact_url("not a url"), "not a url");
+    }
+}

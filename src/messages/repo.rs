@@ -1,0 +1,419 @@
+//! SQL for messages and attachments.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::PgConnection;
+
+use super::model::{Attachment, Message, MessageStatus, MessageType, MessageView, Sender};
+use crate::accounts::model::Availability;
+use crate::error::{Error, Result};
+use crate::ids::{AccountId, AttachmentId, ConversationId, InboxId, MessageId, UserId};
+
+#[derive(sqlx::FromRow)]
+struct MessageRow {
+    id: i64,
+    account_id: i64,
+    conversation_id: i64,
+    inbox_id: i64,
+    message_type: MessageType,
+    content: Option<String>,
+    content_type: String,
+    content_attributes: Value,
+    additional_attributes: Value,
+    private: bool,
+    status: MessageStatus,
+    external_error: Option<String>,
+    source_id: Option<String>,
+    sender_type: Option<String>,
+    sender_id: Option<i64>,
+    performed_by: Option<Value>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<MessageRow> for Message {
+    fn from(r: MessageRow) -> Self {
+        Message {
+            id: MessageId(r.id),
+            account_id: AccountId(r.account_id),
+            conversation_id: ConversationId(r.conversation_id),
+            inbox_id: InboxId(r.inbox_id),
+            message_type: r.message_type,
+            content: r.content,
+            content_type: r.content_type,
+            content_attributes: r.content_attributes,
+            additional_attributes: r.additional_attributes,
+            private: r.private,
+            status: r.status,
+            external_error: r.external_error,
+            source_id: r.source_id,
+            sender_type: r.sender_type,
+            sender_id: r.sender_id,
+            performed_by: r.performed_by,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+const COLUMNS: &str = "m.id, m.account_id, m.conversation_id, m.inbox_id, m.message_type, m.content, m.content_type, \
+                       m.content_attributes, m.additional_attributes, m.private, m.status, m.external_error, \
+                       m.source_id, m.sender_type, m.sender_id, m.performed_by, m.created_at, m.updated_at";
+
+/// A message to insert.
+#[derive(Clone, Debug)]
+pub struct NewMessage {
+    /// The conversation.
+    pub conversation_id: ConversationId,
+    /// The inbox.
+    pub inbox_id: InboxId,
+    /// Direction.
+    pub message_type: MessageType,
+    /// Text.
+    pub content: Option<String>,
+    /// Content type.
+    pub content_type: String,
+    /// Structured attributes.
+    pub content_attributes: Value,
+    /// Private note.
+    pub private: bool,
+    /// Channel id.
+    pub source_id: Option<String>,
+    /// `User` | `Contact`.
+    pub sender_type: Option<&'static str>,
+    /// Sender id.
+    pub sender_id: Option<i64>,
+    /// Automation or campaign that produced it.
+    pub performed_by: Option<Value>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Inserts a message. With a `source_id` already used in the inbox, inserts nothing and
+/// returns `None` (the channel sent it twice).
+pub async fn insert(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    m: &NewMessage,
+) -> Result<Option<Message>> {
+    let row: Option<MessageRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "insert into messages as m (account_id, conversation_id, inbox_id, message_type, content, content_type,
+                                 content_attributes, private, source_id, sender_type, sender_id, performed_by,
+                                 created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+         on conflict (inbox_id, source_id) do nothing
+         returning {COLUMNS}"
+    )))
+    .bind(account_id.0)
+    .bind(m.conversation_id.0)
+    .bind(m.inbox_id.0)
+    .bind(m.message_type)
+    .bind(&m.content)
+    .bind(&m.content_type)
+    .bind(&m.content_attributes)
+    .bind(m.private)
+    .bind(&m.source_id)
+    .bind(m.sender_type)
+    .bind(m.sender_id)
+    .bind(&m.performed_by)
+    .bind(m.created_at)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(Message::from))
+}
+
+/// The message of an inbox with this source id.
+pub async fn find_by_source_id(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    inbox: InboxId,
+    source_id: &str,
+) -> Result<Option<Message>> {
+    let row: Option<MessageRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from messages m where m.account_id = $1 and m.inbox_id = $2 and m.source_id = $3"
+    )))
+    .bind(account_id.0)
+    .bind(inbox.0)
+    .bind(source_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(Message::from))
+}
+
+/// One message of a conversation.
+pub async fn find(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    conversation: ConversationId,
+    id: MessageId,
+) -> Result<Message> {
+    let row: MessageRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from messages m where m.account_id = $1 and m.conversation_id = $2 and m.id = $3"
+    )))
+    .bind(account_id.0)
+    .bind(conversation.0)
+    .bind(id.0)
+    .fetch_optional(conn)
+    .await?
+    .ok_or(Error::NotFound)?;
+    Ok(row.into())
+}
+
+/// A message by id, in any conversation of the account.
+pub async fn find_any(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    id: MessageId,
+) -> Result<Message> {
+    let row: MessageRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from messages m where m.account_id = $1 and m.id = $2"
+    )))
+    .bind(account_id.0)
+    .bind(id.0)
+    .fetch_optional(conn)
+    .await?
+    .ok_or(Error::NotFound)?;
+    Ok(row.into())
+}
+
+/// A page of a conversation's messages, oldest first: the latest 20 by default, 20 before
+/// `before`, up to 100 after `after`, or those between both (at most 1,000).
+pub async fn list(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    conversation: ConversationId,
+    before: Option<i64>,
+    after: Option<i64>,
+    include_private: bool,
+) -> Result<Vec<Message>> {
+    let (limit, newest_first) = match (before, after) {
+        (Some(_), Some(_)) => (1000, false),
+        (None, Some(_)) => (100, false),
+        _ => (20, true),
+    };
+    let order = if newest_first { "desc" } else { "asc" };
+    let rows: Vec<MessageRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from messages m
+         where m.account_id = $1 and m.conversation_id = $2
+           and ($3::bigint is null or m.id < $3) and ($4::bigint is null or m.id > $4)
+           and ($5 or not m.private)
+         order by m.id {order} limit $6"
+    )))
+    .bind(account_id.0)
+    .bind(conversation.0)
+    .bind(before)
+    .bind(after)
+    .bind(include_private)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    let mut messages: Vec<Message> = rows.into_iter().map(Message::from).collect();
+    if newest_first {
+        messages.reverse();
+    }
+    Ok(messages)
+}
+
+/// For each conversation: its last message of any kind, and its last non-activity message.
+pub async fn last_messages(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    conversations: &[i64],
+) -> Result<(HashMap<i64, Message>, HashMap<i64, Message>)> {
+    let any: Vec<MessageRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select distinct on (m.conversation_id) {COLUMNS} from messages m
+         where m.account_id = $1 and m.conversation_id = any($2)
+         order by m.conversation_id, m.id desc"
+    )))
+    .bind(account_id.0)
+    .bind(conversations)
+    .fetch_all(&mut *conn)
+    .await?;
+    let non_activity: Vec<MessageRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select distinct on (m.conversation_id) {COLUMNS} from messages m
+         where m.account_id = $1 and m.conversation_id = any($2) and m.message_type <> 'activity'
+         order by m.conversation_id, m.id desc"
+    )))
+    .bind(account_id.0)
+    .bind(conversations)
+    .fetch_all(&mut *conn)
+    .await?;
+    let by_conversation = |rows: Vec<MessageRow>| {
+        rows.into_iter()
+            .map(|r| (r.conversation_id, Message::from(r)))
+            .collect()
+    };
+    Ok((by_conversation(any), by_conversation(non_activity)))
+}
+
+/// Inserts an attachment row.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_attachment(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    message: MessageId,
+    file_type: &str,
+    content_type: &str,
+    filename: &str,
+    byte_size: i64,
+    storage_key: &str,
+    dimensions: Option<(i32, i32)>,
+) -> Result<()> {
+    sqlx::query!(
+        "insert into attachments (account_id, message_id, file_type, content_type, filename, byte_size, storage_key, width, height)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        account_id.0,
+        message.0,
+        file_type,
+        content_type,
+        filename,
+        byte_size,
+        storage_key,
+        dimensions.map(|d| d.0),
+        dimensions.map(|d| d.1)
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// One attachment (for serving its file).
+pub async fn find_attachment(conn: &mut PgConnection, id: AttachmentId) -> Result<Attachment> {
+    let r = sqlx::query!(
+        "select id, message_id, account_id, file_type, content_type, filename, byte_size, storage_key, external_url, width, height
+         from attachments where id = $1",
+        id.0
+    )
+    .fetch_optional(conn)
+    .await?
+    .ok_or(Error::NotFound)?;
+    Ok(Attachment {
+        id: AttachmentId(r.id),
+        message_id: MessageId(r.message_id),
+        account_id: AccountId(r.account_id),
+        file_type: r.file_type,
+        content_type: r.content_type,
+        filename: r.filename,
+        byte_size: r.byte_size,
+        storage_key: r.storage_key,
+        external_url: r.external_url,
+        width: r.width,
+        height: r.height,
+    })
+}
+
+/// Attaches senders, attachments and display ids to messages, in a few batched queries.
+pub async fn views(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    messages: Vec<Message>,
+) -> Result<Vec<MessageView>> {
+    if messages.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = messages.iter().map(|m| m.id.0).collect();
+    let attachments = sqlx::query!(
+        "select id, message_id, account_id, file_type, content_type, filename, byte_size, storage_key, external_url, width, height
+         from attachments where account_id = $1 and message_id = any($2) order by id",
+        account_id.0,
+        &ids
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let conversation_ids: Vec<i64> = messages.iter().map(|m| m.conversation_id.0).collect();
+    let display_ids: HashMap<i64, i64> = sqlx::query!(
+        "select id, display_id from conversations where account_id = $1 and id = any($2)",
+        account_id.0,
+        &conversation_ids
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.id, r.display_id))
+    .collect();
+    let user_ids: Vec<i64> = messages
+        .iter()
+        .filter(|m| m.sender_type.as_deref() == Some("User"))
+        .filter_map(|m| m.sender_id)
+        .collect();
+    let users: HashMap<i64, Sender> = sqlx::query!(
+        r#"select u.id, u.name, u.display_name, u.email,
+                  coalesce(au.availability, 'offline') as "availability!: Availability"
+           from users u left join account_users au on au.user_id = u.id and au.account_id = $1
+           where u.id = any($2)"#,
+        account_id.0,
+        &user_ids
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| {
+        let available_name = r
+            .display_name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| r.name.clone());
+        (
+            r.id,
+            Sender::User {
+                id: UserId(r.id),
+                name: r.name,
+                available_name,
+                email: r.email,
+                availability: r.availability,
+            },
+        )
+    })
+    .collect();
+    let contact_ids: Vec<i64> = messages
+        .iter()
+        .filter(|m| m.sender_type.as_deref() == Some("Contact"))
+        .filter_map(|m| m.sender_id)
+        .collect();
+    let contacts: HashMap<i64, Sender> =
+        crate::contacts::service::find_many(conn, account_id, &contact_ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id.0, Sender::Contact(Box::new(c))))
+            .collect();
+    Ok(messages
+        .into_iter()
+        .map(|message| {
+            let sender = match (message.sender_type.as_deref(), message.sender_id) {
+                (Some("User"), Some(id)) => users.get(&id).cloned(),
+                (Some("Contact"), Some(id)) => contacts.get(&id).cloned(),
+                _ => None,
+            };
+            let attachments = attachments
+                .iter()
+                .filter(|a| a.message_id == message.id.0)
+                .map(|a| Attachment {
+                    id: AttachmentId(a.id),
+                    message_id: MessageId(a.message_id),
+                    account_id: AccountId(a.account_id),
+                    file_type: a.file_type.clone(),
+                    content_type: a.content_type.clone(),
+                    filename: a.filename.clone(),
+                    byte_size: a.byte_size,
+                    storage_key: a.storage_key.clone(),
+                    external_url: a.external_url.clone(),
+                    width: a.width,
+                    height: a.height,
+                })
+                .collect();
+            let conversation_display_id = display_ids
+                .get(&message.conversation_id.0)
+                .copied()
+                .unwrap_or_default();
+            MessageView {
+                message,
+                attachments,
+                sender,
+                conversation_display_id,
+                echo_id: None,
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,489 @@
+//! Chatwoot's JSON shapes (`reference/chatwoot-api.md` §2–3): the REST views, the
+//! `push_event_data` variants embedded in them. Timestamps follow Chatwoot's mixed encodings on
+//! purpose: clients depend on them.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use crate::accounts::agents::Agent;
+use crate::contacts::model::Contact;
+use crate::contacts::service::ContactInbox;
+use crate::conversations::model::Status;
+use crate::conversations::repo::{ConversationView, TeamInfo};
+use crate::inboxes::model::Inbox;
+use crate::messages::model::{Attachment, MessageView, Sender};
+use crate::state::AppState;
+use crate::storage;
+
+/// Unix seconds, 0 when absent (Chatwoot's `.to_i` on nil).
+pub fn unix(t: Option<DateTime<Utc>>) -> i64 {
+    t.map(|t| t.timestamp()).unwrap_or(0)
+}
+
+/// Unix seconds with the fraction (Chatwoot's `updated_at.to_f`).
+pub fn unix_float(t: DateTime<Utc>) -> f64 {
+    t.timestamp_micros() as f64 / 1_000_000.0
+}
+
+/// ISO 8601 UTC with milliseconds, as Rails renders times.
+pub fn iso(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// Chatwoot's agent JSON (`models/_agent`).
+pub fn agent(agent: &Agent) -> Value {
+    json!({
+        "id": agent.user_id,
+        "account_id": agent.account_id,
+        "availability_status": agent.availability,
+        "auto_offline": agent.auto_offline,
+        "confirmed": true,
+        "email": agent.email,
+        "provider": "email",
+        "available_name": agent.available_name(),
+        "name": agent.name,
+        "role": agent.role,
+        "thumbnail": "",
+        "custom_role_id": agent.custom_role_id,
+    })
+}
+
+/// A user's `push_event_data`.
+pub fn agent_push(agent: &Agent) -> Value {
+    json!({
+        "id": agent.user_id,
+        "name": agent.name,
+        "available_name": agent.available_name(),
+        "avatar_url": "",
+        "type": "user",
+        "availability_status": agent.availability,
+        "thumbnail": "",
+    })
+}
+
+/// Chatwoot's team JSON.
+pub fn team(team: &TeamInfo, account_id: i64, is_member: bool) -> Value {
+    json!({
+        "id": team.id,
+        "name": team.name,
+        "description": team.description,
+        "allow_auto_assign": team.allow_auto_assign,
+        "account_id": account_id,
+        "is_member": is_member,
+    })
+}
+
+/// Chatwoot's inbox JSON (`models/_inbox`); the HMAC token only for administrators.
+pub fn inbox(inbox: &Inbox, show_secrets: bool) -> Value {
+    let api = inbox.api.as_ref();
+    json!({
+        "id": inbox.id,
+        "avatar_url": "",
+        "channel_id": inbox.channel_id(),
+        "name": inbox.name,
+        "channel_type": inbox.channel_type.chatwoot_name(),
+        "greeting_enabled": inbox.greeting_enabled,
+        "greeting_message": inbox.greeting_message,
+        "working_hours_enabled": inbox.working_hours_enabled,
+        "enable_email_collect": inbox.enable_email_collect,
+        "csat_survey_enabled": inbox.csat_survey_enabled,
+        "csat_config": {},
+        "enable_auto_assignment": inbox.enable_auto_assignment,
+        "auto_assignment_config": {},
+        "out_of_office_message": inbox.out_of_office_message,
+        "working_hours": inbox.working_hours,
+        "timezone": inbox.timezone,
+        "callback_webhook_url": null,
+        "allow_messages_after_resolved": inbox.allow_messages_after_resolved,
+        "lock_to_single_conversation": inbox.lock_to_single_conversation,
+        "sender_name_type": inbox.sender_name_type,
+        "business_name": inbox.business_name,
+        "allowed_domains": null,
+        "widget_color": null,
+        "website_url": null,
+        "hmac_mandatory": api.map(|a| a.hmac_mandatory),
+        "welcome_title": null,
+        "welcome_tagline": null,
+        "web_widget_script": null,
+        "website_token": null,
+        "selected_feature_flags": null,
+        "reply_time": null,
+        "messaging_service_sid": null,
+        "phone_number": null,
+        "provider": null,
+        "webhook_url": api.and_then(|a| a.webhook_url.clone()),
+        "inbox_identifier": api.map(|a| a.identifier.clone()),
+        "additional_attributes": api.map(|a| a.additional_attributes.clone()).unwrap_or(json!({})),
+        "hmac_token": api.filter(|_| show_secrets).map(|a| a.hmac_token.clone()),
+    })
+}
+
+/// `inbox_slim`, from a contact inbox.
+pub fn inbox_slim(ci: &ContactInbox) -> Value {
+    json!({
+        "id": ci.inbox_id,
+        "avatar_url": "",
+        "channel_id": ci.channel_id,
+        "name": ci.inbox_name,
+        "channel_type": ci.channel_type.chatwoot_name(),
+        "provider": null,
+    })
+}
+
+/// `inbox_slim`, from an inbox.
+pub fn inbox_slim_of(inbox: &Inbox) -> Value {
+    json!({
+        "id": inbox.id,
+        "avatar_url": "",
+        "channel_id": inbox.channel_id(),
+        "name": inbox.name,
+        "channel_type": inbox.channel_type.chatwoot_name(),
+        "provider": null,
+    })
+}
+
+/// Chatwoot's contact JSON (`models/_contact`), with `contact_inboxes` when given.
+pub fn contact(contact: &Contact, contact_inboxes: Option<&[ContactInbox]>) -> Value {
+    let mut value = json!({
+        "additional_attributes": contact.additional_attributes,
+        "availability_status": "offline",
+        "email": contact.email,
+        "id": contact.id,
+        "name": contact.name,
+        "phone_number": contact.phone_number,
+        "blocked": contact.blocked,
+        "identifier": contact.identifier,
+        "thumbnail": "",
+        "custom_attributes": contact.custom_attributes,
+        "created_at": contact.created_at.timestamp(),
+    });
+    if let (Some(map), Some(t)) = (value.as_object_mut(), contact.last_activity_at) {
+        map.insert("last_activity_at".into(), json!(t.timestamp()));
+    }
+    if let (Some(map), Some(inboxes)) = (value.as_object_mut(), contact_inboxes) {
+        let list: Vec<Value> = inboxes
+            .iter()
+            .filter(|ci| ci.contact_id == contact.id)
+            .map(|ci| json!({ "source_id": ci.source_id, "inbox": inbox_slim(ci) }))
+            .collect();
+        map.insert("contact_inboxes".into(), Value::Array(list));
+    }
+    value
+}
+
+/// A contact's `push_event_data`.
+pub fn contact_push(contact: &Contact) -> Value {
+    json!({
+        "additional_attributes": contact.additional_attributes,
+        "custom_attributes": contact.custom_attributes,
+        "email": contact.email,
+        "id": contact.id,
+        "identifier": contact.identifier,
+        "name": contact.name,
+        "phone_number": contact.phone_number,
+        "thumbnail": "",
+        "blocked": contact.blocked,
+        "type": "contact",
+    })
+}
+
+fn sender_push(sender: &Sender) -> Value {
+    match sender {
+        Sender::User {
+            id,
+            name,
+            available_name,
+            availability,
+            ..
+        } => json!({
+            "id": id, "name": name, "available_name": available_name, "avatar_url": "",
+            "type": "user", "availability_status": availability, "thumbnail": "",
+        }),
+        Sender::Contact(contact) => contact_push(contact),
+    }
+}
+
+/// An attachment's JSON.
+pub fn attachment(app: &AppState, a: &Attachment) -> Value {
+    let url = a
+        .external_url
+        .clone()
+        .unwrap_or_else(|| storage::url(app, a.id, a.filename.as_deref()));
+    json!({
+        "id": a.id,
+        "message_id": a.message_id,
+        "file_type": a.file_type,
+        "account_id": a.account_id,
+        "extension": a.extension(),
+        "data_url": url,
+        "thumb_url": if a.file_type == "image" { url.clone() } else { String::new() },
+        "file_size": a.byte_size,
+        "width": a.width,
+        "height": a.height,
+    })
+}
+
+/// A message as the REST API returns it (`models/_message`): no `account_id`, no
+/// `sender_type`, `message_type` as an integer, `created_at` in unix seconds.
+pub fn message(app: &AppState, view: &MessageView) -> Value {
+    let m = &view.message;
+    let mut value = json!({
+        "id": m.id,
+        "content": m.content,
+        "inbox_id": m.inbox_id,
+        "conversation_id": view.conversation_display_id,
+        "message_type": m.message_type.as_int(),
+        "content_type": m.content_type,
+        "status": m.status,
+        "content_attributes": m.content_attributes,
+        "created_at": m.created_at.timestamp(),
+        "private": m.private,
+        "source_id": m.source_id,
+    });
+    let map = value.as_object_mut().expect("object");
+    if let Some(echo) = &view.echo_id {
+        map.insert("echo_id".into(), json!(echo));
+    }
+    if let Some(sender) = &view.sender {
+        map.insert("sender".into(), sender_push(sender));
+    }
+    if !view.attachments.is_empty() {
+        map.insert(
+            "attachments".into(),
+            view.attachments
+                .iter()
+                .map(|a| attachment(app, a))
+                .collect(),
+        );
+    }
+    value
+}
+
+/// A message's `push_event_data` (inside conversations and realtime events).
+pub fn message_push(
+    app: &AppState,
+    view: &MessageView,
+    conversation: Option<&ConversationView>,
+) -> Value {
+    let m = &view.message;
+    let mut value = json!({
+        "id": m.id,
+        "content": m.content,
+        "account_id": m.account_id,
+        "inbox_id": m.inbox_id,
+        "conversation_id": view.conversation_display_id,
+        "message_type": m.message_type.as_int(),
+        "content_type": m.content_type,
+        "content_attributes": m.content_attributes,
+        "status": m.status,
+        "private": m.private,
+        "source_id": m.source_id,
+        "sender_type": m.sender_type,
+        "sender_id": m.sender_id,
+        "external_source_ids": {},
+        "additional_attributes": m.additional_attributes,
+        "processed_message_content": m.content,
+        "sentiment": {},
+        "created_at": m.created_at.timestamp(),
+        "updated_at": iso(m.updated_at),
+    });
+    let map = value.as_object_mut().expect("object");
+    if let Some(c) = conversation {
+        map.insert(
+            "conversation".into(),
+            json!({
+                "assignee_id": c.conversation.assignee_id,
+                "unread_count": c.unread_count,
+                "last_activity_at": c.conversation.last_activity_at.timestamp(),
+                "contact_inbox": { "source_id": c.contact_inbox.as_ref().map(|ci| ci.source_id.clone()) },
+            }),
+        );
+    }
+    if let Some(sender) = &view.sender {
+        map.insert("sender".into(), sender_push(sender));
+    }
+    if !view.attachments.is_empty() {
+        map.insert(
+            "attachments".into(),
+            view.attachments
+                .iter()
+                .map(|a| attachment(app, a))
+                .collect(),
+        );
+    }
+    value
+}
+
+/// A conversation as the REST API returns it (`conversations/partials/_conversation`).
+pub fn conversation(app: &AppState, view: &ConversationView) -> Value {
+    let c = &view.conversation;
+    let mut meta = json!({
+        "sender": contact(&view.contact, None),
+        "channel": view.channel_type.chatwoot_name(),
+        "hmac_verified": view.contact_inbox.as_ref().map(|ci| ci.hmac_verified),
+    });
+    let meta_map = meta.as_object_mut().expect("object");
+    if let Some(assignee) = &view.assignee {
+        meta_map.insert("assignee".into(), agent(assignee));
+        meta_map.insert("assignee_type".into(), json!("User"));
+    }
+    if let Some(t) = &view.team {
+        meta_map.insert("team".into(), team(t, c.account_id.0, false));
+    }
+    json!({
+        "id": c.display_id,
+        "account_id": c.account_id,
+        "uuid": c.uuid,
+        "inbox_id": c.inbox_id,
+        "status": c.status,
+        "priority": c.priority,
+        "labels": c.labels,
+        "additional_attributes": c.additional_attributes,
+        "custom_attributes": c.custom_attributes,
+        "messages": view.last_message.iter().map(|m| message_push(app, m, Some(view))).collect::<Vec<_>>(),
+        "last_non_activity_message": view.last_non_activity_message.as_ref().map(|m| message_push(app, m, Some(view))),
+        "meta": meta,
+        "agent_last_seen_at": unix(c.agent_last_seen_at),
+        "assignee_last_seen_at": unix(c.assignee_last_seen_at),
+        "contact_last_seen_at": unix(c.contact_last_seen_at),
+        "created_at": c.created_at.timestamp(),
+        "updated_at": unix_float(c.updated_at),
+        "timestamp": c.last_activity_at.timestamp(),
+        "last_activity_at": c.last_activity_at.timestamp(),
+        "first_reply_created_at": unix(c.first_reply_created_at),
+        "waiting_since": unix(c.waiting_since),
+        "snoozed_until": c.snoozed_until.map(iso),
+        "unread_count": view.unread_count,
+        "can_reply": true,
+        "muted": view.contact.blocked,
+        "sla_policy_id": null,
+    })
+}
+
+/// The `toggle_status` payload.
+pub fn status_payload(
+    display_id: i64,
+    status: Status,
+    snoozed_until: Option<DateTime<Utc>>,
+) -> Value {
+    json!({
+        "meta": {},
+        "payload": {
+            "success": true,
+            "conversation_id": display_id,
+            "current_status": status,
+            "snoozed_until": snoozed_until.map(iso),
+        }
+    })
+}
+
+/// A contact's `webhook_data` (`contact_created`, `contact_updated`, message senders).
+pub fn contact_webhook(contact: &Contact, account: &Value) -> Value {
+    json!({
+        "account": account,
+        "additional_attributes": contact.additional_attributes,
+        "avatar": "",
+        "custom_attributes": contact.custom_attributes,
+        "email": contact.email,
+        "id": contact.id,
+        "identifier": contact.identifier,
+        "name": contact.name,
+        "phone_number": contact.phone_number,
+        "thumbnail": "",
+        "blocked": contact.blocked,
+    })
+}
+
+/// A conversation's `webhook_data` (§3.2): the push shape, with ISO `first_reply_created_at`,
+/// the raw contact inbox, and the last chat message (neither activity nor private).
+pub fn conversation_webhook(
+    app: &AppState,
+    view: &ConversationView,
+    last_chat: Option<&MessageView>,
+) -> Value {
+    let c = &view.conversation;
+    let contact_inbox = view.contact_inbox.as_ref().map(|ci| {
+        json!({
+            "id": ci.id, "contact_id": ci.contact_id, "inbox_id": ci.inbox_id, "source_id": ci.source_id,
+            "created_at": iso(ci.created_at), "updated_at": iso(ci.created_at), "hmac_verified": ci.hmac_verified,
+            "pubsub_token": null,
+        })
+    });
+    json!({
+        "additional_attributes": c.additional_attributes,
+        "can_reply": true,
+        "channel": view.channel_type.chatwoot_name(),
+        "contact_inbox": contact_inbox,
+        "id": c.display_id,
+        "inbox_id": c.inbox_id,
+        "messages": last_chat.map(|m| vec![message_push(app, m, Some(view))]).unwrap_or_default(),
+        "labels": c.labels,
+        "meta": {
+            "sender": contact_push(&view.contact),
+            "assignee": view.assignee.as_ref().map(agent_push),
+            "assignee_type": view.assignee.as_ref().map(|_| "User"),
+            "team": view.team.as_ref().map(|t| json!({ "id": t.id, "name": t.name })),
+            "hmac_verified": view.contact_inbox.as_ref().map(|ci| ci.hmac_verified),
+        },
+        "status": c.status,
+        "custom_attributes": c.custom_attributes,
+        "snoozed_until": c.snoozed_until.map(iso),
+        "unread_count": view.unread_count,
+        "first_reply_created_at": c.first_reply_created_at.map(iso),
+        "priority": c.priority,
+        "waiting_since": unix(c.waiting_since),
+        "agent_last_seen_at": unix(c.agent_last_seen_at),
+        "contact_last_seen_at": unix(c.contact_last_seen_at),
+        "last_activity_at": c.last_activity_at.timestamp(),
+        "timestamp": c.last_activity_at.timestamp(),
+        "created_at": c.created_at.timestamp(),
+        "updated_at": unix_float(c.updated_at),
+    })
+}
+
+/// A message's `webhook_data` (§3.4): `message_type` as a string, ISO `created_at`, the whole
+/// conversation, and the sender in its webhook shape.
+pub fn message_webhook(
+    app: &AppState,
+    message: &MessageView,
+    conversation: &Value,
+    account: &Value,
+    inbox_name: &str,
+) -> Value {
+    let m = &message.message;
+    let sender = match &message.sender {
+        Some(Sender::User {
+            id, name, email, ..
+        }) => json!({ "id": id, "name": name, "email": email, "type": "user" }),
+        Some(Sender::Contact(contact)) => contact_webhook(contact, account),
+        None => Value::Null,
+    };
+    let mut value = json!({
+        "id": m.id,
+        "content": m.content,
+        "content_type": m.content_type,
+        "content_attributes": m.content_attributes,
+        "message_type": m.message_type,
+        "private": m.private,
+        "source_id": m.source_id,
+        "created_at": iso(m.created_at),
+        "additional_attributes": m.additional_attributes,
+        "account": account,
+        "inbox": { "id": m.inbox_id, "name": inbox_name },
+        "sender": sender,
+        "conversation": conversation,
+    });
+    if !message.attachments.is_empty()
+        && let Some(map) = value.as_object_mut()
+    {
+        map.insert(
+            "attachments".into(),
+            message
+                .attachments
+                .iter()
+                .map(|a| attachment(app, a))
+                .collect(),
+        );
+    }
+    value
+}

@@ -1,0 +1,32 @@
+// Atende: small behaviours that plain HTML and htmx do not cover.
+(function () {
+  "use strict";
+  // Forms that need a confirmation carry data-confirm with the question.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
+  // Copy buttons (data-copy="id of the element to copy") are hidden until this script runs,
+  // so they never show where they cannot work; the secret stays selectable either way.
+  function showCopyButtons() {
+    document.querySelectorAll("button[data-copy]").forEach(function (button) {
+      if (navigator.clipboard) { button.hidden = false; }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", showCopyButtons);
+  document.addEventListener("htmx:load", showCopyButtons);
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-copy]");
+    if (!button) { return; }
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    if (!source) { return; }
+    navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+      button.setAttribute("aria-pressed", "true");
+    });
+  });
+})();

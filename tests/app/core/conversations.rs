@@ -1,0 +1,978 @@
+use atende::accounts::model::Role;
+use atende::roles::Permission;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::TestApp;
+use crate::support::accounts::TestAccount;
+
+async fn setup() -> (TestApp, TestAccount, i64) {
+    let app = TestApp::spawn().await;
+    let acme = app.create_account("Acme").await;
+    let inbox = app.create_inbox(&acme, "WhatsApp").await["id"]
+        .as_i64()
+        .expect("id");
+    (app, acme, inbox)
+}
+
+fn conv_path(acme: &TestAccount, c: &Value, suffix: &str) -> String {
+    acme.api(&format!("/conversations/{}{suffix}", c["id"]))
+}
+
+#[tokio::test]
+async fn a_conversation_has_chatwoots_shape_and_per_account_display_ids() {
+    let (app, acme, inbox) = setup().await;
+    let first = app.create_conversation(&acme, inbox, "Maria").await;
+    let second = app.create_conversation(&acme, inbox, "João").await;
+    assert_eq!(
+        (first["id"].as_i64(), second["id"].as_i64()),
+        (Some(1), Some(2))
+    );
+    let beta = app.create_account("Beta").await;
+    let beta_inbox = app.create_inbox(&beta, "X").await["id"]
+        .as_i64()
+        .expect("id");
+    assert_eq!(
+        app.create_conversation(&beta, beta_inbox, "Zé").await["id"],
+        1,
+        "each account counts from 1"
+    );
+    let shown = app
+        .api(
+            Method::GET,
+            &conv_path(&acme, &first, ""),
+            &acme.admin,
+            None,
+        )
+        .await;
+    assert_eq!(shown.status, 200);
+    insta::assert_json_snapshot!(shown.json(), {
+        ".account_id" => "[id]", ".inbox_id" => "[id]", ".uuid" => "[uuid]", ".created_at" => "[time]",
+        ".updated_at" => "[time]", ".timestamp" => "[time]", ".last_activity_at" => "[time]", ".waiting_since" => "[time]",
+        ".meta.sender.id" => "[id]", ".meta.sender.created_at" => "[time]",
+    });
+}
+
+#[tokio::test]
+async fn display_ids_stay_unique_under_concurrent_creation() {
+    let (app, acme, inbox) = setup().await;
+    let contact = app
+        .create_contact(&acme, inbox, "Ana", "+5511911111111")
+        .await;
+    let body = json!({"inbox_id": inbox, "contact_id": contact["id"]});
+    let path = acme.api("/conversations");
+    let requests = (0..12).map(|_| app.api(Method::POST, &path, &acme.admin, Some(body.clone())));
+    let responses = futures_util::future::join_all(requests).await;
+    let mut ids: Vec<i64> = responses
+        .iter()
+        .map(|r| r.json()["id"].as_i64().expect("id"))
+        .collect();
+    ids.sort();
+    assert_eq!(ids, (1..=12).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn create_from_source_id_and_locked_inboxes_reuse_the_conversation() {
+    let (app, acme, inbox) = setup().await;
+    let contact = app
+        .create_contact(&acme, inbox, "Ana", "+5511911111111")
+        .await;
+    let source = contact["contact_inboxes"][0]["source_id"].clone();
+    let by_source = app
+        .api(
+            Method::POST,
+            &acme.api("/conversations"),
+            &acme.admin,
+            Some(json!({"source_id": source})),
+        )
+        .await;
+    assert_eq!(by_source.status, 200, "{}", by_source.text);
+    let unknown = app
+        .api(
+            Method::POST,
+            &acme.api("/conversations"),
+            &acme.admin,
+            Some(json!({"source_id": "nope"})),
+        )
+        .await;
+    assert_eq!(unknown.status, 404);
+    app.api(
+        Method::PATCH,
+        &acme.api(&format!("/inboxes/{inbox}")),
+        &acme.admin,
+        Some(json!({"lock_to_single_conversation": true})),
+    )
+    .await;
+    let again = app
+        .api(
+            Method::POST,
+            &acme.api("/conversations"),
+            &acme.admin,
+            Some(json!({"source_id": source})),
+        )
+        .await;
+    assert_eq!(
+        again.json()["id"],
+        by_source.json()["id"],
+        "locked inbox returns the last conversation"
+    );
+    for (body, field) in [
+        (json!({"inbox_id": inbox}), "contact_id"),
+        (json!({"contact_id": contact["id"]}), "inbox_id"),
+        (
+            json!({"inbox_id": inbox, "contact_id": 999999}),
+            "contact_id",
+        ),
+        (
+            json!({"inbox_id": "abc", "contact_id": contact["id"]}),
+            "inbox_id",
+        ),
+        (
+            json!({"inbox_id": inbox, "contact_id": contact["id"], "status": "archived"}),
+            "status",
+        ),
+        (
+            json!({"inbox_id": inbox, "contact_id": contact["id"], "assignee_id": 999999}),
+            "assignee_id",
+        ),
+        (
+            json!({"inbox_id": inbox, "contact_id": contact["id"], "custom_attributes": [1]}),
+            "custom_attributes",
+        ),
+    ] {
+        let response = app
+            .api(
+                Method::POST,
+                &acme.api("/conversations"),
+                &acme.admin,
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(response.status, 422, "{body}: {}", response.text);
+        assert_eq!(response.json()["attributes"], json!([field]), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn toggle_status_follows_chatwoot_and_records_activity_and_events() {
+    let (app, acme, inbox) = setup().await;
+    let c = app.create_conversation(&acme, inbox, "Maria").await;
+    let path = conv_path(&acme, &c, "/toggle_status");
+    let resolved = app
+        .api(Method::POST, &path, &acme.admin, Some(json!({})))
+        .await;
+    assert_eq!(
+        resolved.json(),
+        json!({"meta": {}, "payload": {"success": true, "conversation_id": c["id"], "current_status": "resolved", "snoozed_until": null}})
+    );
+    let reopened = app.api(Method::POST, &path, &acme.admin, None).await;
+    assert_eq!(reopened.json()["payload"]["current_status"], "open");
+    let pending = app
+        .api(
+            Method::POST,
+            &path,
+            &acme.admin,
+            Some(json!({"status": "pending"})),
+        )
+        .await;
+    assert_eq!(pending.json()["payload"]["current_status"], "pending");
+    let bad = app
+        .api(
+            Method::POST,
+            &path,
+            &acme.admin,
+            Some(json!({"status": "closed"})),
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    let messages = app
+        .api(
+            Method::GET,
+            &conv_path(&acme, &c, "/messages"),
+            &acme.admin,
+            None,
+        )
+        .await
+        .json();
+    let activities: Vec<_> = messages["payload"]
+        .as_array()
+        .expect("payload")
+        .iter()
+        .filter(|m| m["message_type"] == 2)
+        .map(|m| m["content"].clone())
+        .collect();
+    assert_eq!(
+        activities,
+        vec![
+            json!("Conversa resolvida por Admin Acme"),
+            json!("Conversa reaberta por Admin Acme"),
+            json!("Conversa marcada como pendente por Admin Acme")
+        ]
+    );
+    let kinds: Vec<String> = app
+        .events(&acme)
+        .await
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    for kind in [
+        "conversation_status_changed",
+        "conversation_resolved",
+        "conversation_opened",
+        "conversation_updated",
+    ] {
+        assert!(kinds.contains(&kind.to_owned()), "{kind} in {kinds:?}");
+    }
+    let (_, changes) = app
+        .events(&acme)
+        .await
+        .into_iter()
+        .find(|(k, _)| k == "conversation_status_changed")
+        .expect("event");
+    assert_eq!(
+        changes,
+        Some(json!([{"status": {"previous_value": "open", "current_value": "resolved"}}]))
+    );
+}
+
+#[tokio::test]
+async fn an_agent_who_opens_a_conversation_becomes_its_assignee() {
+    let (app, acme, inbox) = setup().await;
+    let agent = app.add_member(&acme, "Bia", Role::Agent, None).await;
+    app.add_to_inbox(&acme, inbox, &agent).await;
+    let c = app.create_conversation(&acme, inbox, "Maria").await;
+    app.api(
+        Method::POST,
+        &conv_path(&acme, &c, "/toggle_status"),
+        &acme.admin,
+        Some(json!({"status": "resolved"})),
+    )
+    .await;
+    app.api(
+        Method::POST,
+        &conv_path(&acme, &c, "/toggle_status"),
+        &agent,
+        Some(json!({"status": "open"})),
+    )
+    .await;
+    let shown = app
+        .api(Method::GET, &conv_path(&acme, &c, ""), &agent, None)
+        .await
+        .json();
+    assert_eq!(shown["meta"]["assignee"]["id"], json!(agent.id));
+}
+
+#[tokio::test]
+async fn a_snoozed_conversation_reopens_when_the_snooze_ends() {
+    // Arrange
+    let (app, acme, inbox) = setup().await;
+    let c = app.create_conversation(&acme, inbox, "Maria").await;
+    let until = (app.clock().now() + chrono::Duration::hours(2)).timestamp();
+    let snoozed = app
+        .api(
+            Method::POST,
+            &conv_path(&acme, &c, "/toggle_status"),
+            &acme.admin,
+            Some(json!({"status": "snoozed", "snoozed_until": until})),
+        )
+        .await;
+    assert_eq!(snoozed.json()["payload"]["current_status"], "snoozed");
+    assert!(snoozed.json()["payload"]["snoozed_until"].is_string());
+    // Act: nothing happens before the time; the timer fires after it.
+    app.clock().advance(chrono::Duration::minutes(119));
+    app.run_jobs().await;
+    let before = app
+        .api(Method::GET, &conv_path(&acme, &c, ""), &acme.admin, None)
+        .await
+        .json();
+    assert_eq!(before["status"], "snoozed", "not before its time");
+    app.clock().advance(chrono::Duration::minutes(2));
+    app.run_jobs().await;
+    // Assert
+    let shown = app
+        .api(Method::GET, &conv_path(&acme, &c, ""), &acme.admin, None)
+        .await
+        .json();
+    assert_eq!(shown["status"], "open");
+    assert_eq!(shown["snoozed_until"], json!(null));
+    let past = app.clock().now().timestamp() - 10;
+    let refused = app
+        .api(
+            Method::POST,
+            &conv_path(&acme, &c, "/toggle_status"),
+            &acme.admin,
+            Some(json!({"status": "snoozed", "snoozed_until": past})),
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+}
+
+#[tokio::test]
+async fn a_snoozed_conversation_reopens_on_the_next_incoming_message_and_its_timer_is_dropped() {
+    let (app, acme, inbox) = setup().await;
+    let c = app.create_conversation(&acme, inbox, "Maria").await;
+    let until = (app.clock().now() + chrono::Duration::hours(2)).timestamp();
+    app.api(
+        Method::POST,
+        &conv_path(&acme, &c, "/toggle_status"),
+        &acme.admin,
+        Some(json!({"status": "snoozed", "snoozed_until": until})),
+    )
+    .await;
+    app.post_message(
+        &acme,
+        &acme.admin,
+        &c["id"],
+        json!({"content": "Oi?", "message_type": "incoming"}),
+    )
+    .await;
+    let shown = app
+        .api(Method::GET, &conv_path(&acme, &c, ""), &acme.admin, None)
+        .await
+        .json();
+    assert_eq!(shown["status"], "open");
+    let timers: i64 =
+        sqlx::query_scalar("select count(*) from jobs where kind = 'conversations.end_snooze'")
+            .fetch_one(app.db())
+            .await
+            .expect("count");
+    assert_eq!(timers, 0);
+}
+
+#[tokio::test]
+async fn priority_assignment_team_labels_and_attributes() {
+    let (app, acme, inbox) = setup().await;
+    let c = app.create_conversation(&acme, inbox, "Maria").await;
+    let bia = app.add_member(&acme, "Bia", Role::Agent, None).await;
+    let team_id: i64 = sqlx::query_scalar(
+        "insert into teams (account_id, name) values ($1, 'Suporte N2') returning id",
+    )
+    .bind(acme.id.0)
+    .fetch_one(app.db())
+    .await
+    .expect("team");
+    let patched = app
+        .api(
+            Method::PATCH,
+            &conv_path(&acme, &c, ""),
+            &acme.admin,
+            Some(json!({"priority": "urgent", "status": "ignored"})),
+        )
+        .await;
+    assert_eq!(patched.json()["priority"], "urgent");
+    assert_eq!(
+        patched.json()["status"],
+        "open",
+        "PATCH changes only the priority"
+    );
+    let toggled = app
+        .api(
+            Method::POST,
+            &conv_path(&acme, &c, "/toggle_priority"),
+            &acme.admin,
+            Some(json!({"priority": null})),
+        )
+        .await;
+    assert_eq!((toggled.status.as_u16(), toggled.text.as_str()), (200, ""));
+    let bad = app
+        .api(
+            Method::POST,
+            &conv_path(&acme, &c, "/toggle_priority"),
+            &acme.admin,
+            Some(json!({"priority": "asap"})),
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    let assigned = app
+        .api(
+            Method::POST,
+            &conv_path(&acme, &c, "/assignments"),
+            &acme.admin,
+            Some(json!({"assignee_id": bia.id})),
+        )
+        .await;
+    assert_eq!(assigned.json()["id"], json!(bia.id));
+    assert_eq!(assigned.json()["role"], "agent");
+    let team = app
+        .api(
+            Method::POST,
+            &conv_path(&acme, &c, "/assignments"),
+            &acme.admin,
+            Some(json!({"team_id": team_id.to_string()})),
+        )
+        .await;
+    assert_eq!(team.json()["name"], "Suporte N2");
+    let unassigned = app
+        .api(
+            Method::POST,
+            &conv_path(&acme, &c, "/assignments"),
+            &acme.admin,
+            Some(json!({"assignee_id": null})),
+        )
+        .await;
+    assert_eq!(unassigned.json(), json!(null));
+    let labels = app
+        .api(
+            Method::POST,
+            &conv_path(&acme, &c, "/labels"),
+            &acme.admin,
+            Some(json!({"labels": ["billing", "vip"]})),
+        )
+        .await;
+    assert_eq!(labels.json(), json!({"payload": ["billing", "vip"]}));
+    app.api(
+        Method::POST,
+        &conv_path(&acme, &c, "/labels"),
+        &acme.admin,
+        Some(json!({"labels": ["vip"]})),
+    )
+    .await;
+    assert_eq!(
+        app.api(
+            Method::GET,
+            &conv_path(&acme, &c, "/labels"),
+            &acme.admin,
+            None
+        )
+        .await
+        .json(),
+        json!({"payload": ["vip"]})
+    );
+    let attrs = app
+        .api(
+            Method::POST,
+            &conv_path(&acme, &c, "/custom_attributes"),
+            &acme.admin,
+            Some(json!({"custom_attributes": {"pedido": "123"}})),
+        )
+        .await;
+    assert_eq!(
+        attrs.json(),
+        json!({"custom_attributes": {"pedido": "123"}})
+    );
+    let activities: Vec<String> = sqlx::query_scalar(
+        "select content from messages where message_type = 'activity' order by id",
+    )
+    .fetch_all(app.db())
+    .await
+    .expect("activities");
+    assert_eq!(
+        activities,
+        vec![
+            "Admin Acme definiu a prioridade como Urgente",
+            "Admin Acme removeu a prioridade",
+            "Atribuída a Bia por Admin Acme",
+            "Atribuída à equipe Suporte N2 por Admin Acme",
+            "Atribuição removida por Admin Acme",
+            "Admin Acme adicionou billing, vip",
+            "Admin Acme removeu billing",
+        ]
+    );
+    let kinds: Vec<String> = app
+        .events(&acme)
+        .await
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    for kind in ["assignee_changed", "team_changed", "label_added"] {
+        assert!(kinds.contains(&kind.to_owned()), "{kind}");
+    }
+}
+
+#[tokio::test]
+async fn muting_resolves_and_blocks_the_contact() {
+    let (app, acme, inbox) = setup().await;
+    let c = app.create_conversation(&acme, inbox, "Maria").await;
+    assert_eq!(
+        app.api(
+            Method::POST,
+            &conv_path(&acme, &c, "/mute"),
+            &acme.admin,
+            None
+        )
+        .await
+        .status,
+        200
+    );
+    let shown = app
+        .api(Method::GET, &conv_path(&acme, &c, ""), &acme.admin, None)
+        .await
+        .json();
+    assert_eq!(
+        (shown["status"].clone(), shown["muted"].clone()),
+        (json!("resolved"), json!(true))
+    );
+    // A blocked contact's message does not reopen it.
+    app.post_message(
+        &acme,
+        &acme.admin,
+        &c["id"],
+        json!({"content": "oi", "message_type": "incoming"}),
+    )
+    .await;
+    assert_eq!(
+        app.api(Method::GET, &conv_path(&acme, &c, ""), &acme.admin, None)
+            .await
+            .json()["status"],
+        "resolved"
+    );
+    app.api(
+        Method::POST,
+        &conv_path(&acme, &c, "/unmute"),
+        &acme.admin,
+        None,
+    )
+    .await;
+    assert_eq!(
+        app.api(Method::GET, &conv_path(&acme, &c, ""), &acme.admin, None)
+            .await
+            .json()["muted"],
+        false
+    );
+}
+
+#[tokio::test]
+async fn the_list_counts_filters_and_sorts_like_chatwoot() {
+    let (app, acme, inbox) = setup().await;
+    let bia = app.add_member(&acme, "Bia", Role::Agent, None).await;
+    let a = app.create_conversation(&acme, inbox, "A").await;
+    let b = app.create_conversation(&acme, inbox, "B").await;
+    let c = app.create_conversation(&acme, inbox, "C").await;
+    app.api(
+        Method::POST,
+        &conv_path(&acme, &a, "/assignments"),
+        &acme.admin,
+        Some(json!({"assignee_id": acme.admin.id})),
+    )
+    .await;
+    app.api(
+        Method::POST,
+        &conv_path(&acme, &b, "/assignments"),
+        &acme.admin,
+        Some(json!({"assignee_id": bia.id})),
+    )
+    .await;
+    app.api(
+        Method::POST,
+        &conv_path(&acme, &c, "/labels"),
+        &acme.admin,
+        Some(json!({"labels": ["vip"]})),
+    )
+    .await;
+    app.api(
+        Method::POST,
+        &conv_path(&acme, &c, "/toggle_status"),
+        &acme.admin,
+        Some(json!({"status": "pending"})),
+    )
+    .await;
+    let list = app
+        .api(
+            Method::GET,
+            &acme.api("/conversations?assignee_type=me"),
+            &acme.admin,
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(
+        list["data"]["meta"],
+        json!({"mine_count": 1, "assigned_count": 2, "unassigned_count": 0, "all_count": 2})
+    );
+    assert_eq!(list["data"]["payload"].as_array().map(Vec::len), Some(1));
+    let all = app
+        .api(
+            Method::GET,
+            &acme.api("/conversations?status=all&assignee_type=unassigned"),
+            &acme.admin,
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(all["data"]["meta"]["all_count"], 3);
+    assert_eq!(all["data"]["payload"][0]["id"], c["id"]);
+    for query in ["labels[]=vip", "labels=vip", "labels=vip,other"] {
+        let by_label = app
+            .api(
+                Method::GET,
+                &acme.api(&format!("/conversations?status=all&{query}")),
+                &acme.admin,
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(by_label["data"]["meta"]["all_count"], 1, "{query}");
+    }
+    let meta = app
+        .api(
+            Method::GET,
+            &acme.api("/conversations/meta?status=open"),
+            &acme.admin,
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(
+        meta,
+        json!({"meta": {"mine_count": 1, "assigned_count": 2, "unassigned_count": 0, "all_count": 2}})
+    );
+    let sorted = app
+        .api(
+            Method::GET,
+            &acme.api("/conversations?status=all&sort_by=created_at_asc"),
+            &acme.admin,
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(sorted["data"]["payload"][0]["id"], a["id"]);
+    let bad = app
+        .api(
+            Method::GET,
+            &acme.api("/conversations?inbox_id=abc"),
+            &acme.admin,
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    app.post_message(
+        &acme,
+        &acme.admin,
+        &b["id"],
+        json!({"content": "o boleto venceu ontem"}),
+    )
+    .await;
+    let searched = app
+        .api(
+            Method::GET,
+            &acme.api("/conversations?q=boleto"),
+            &acme.admin,
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(searched["data"]["payload"][0]["id"], b["id"]);
+}
+
+#[tokio::test]
+async fn the_filter_endpoint_honours_every_value_and_and_before_or() {
+    let (app, acme, inbox) = setup().await;
+    let a = app.create_conversation(&acme, inbox, "A").await;
+    let b = app.create_conversation(&acme, inbox, "B").await;
+    let c = app.create_conversation(&acme, inbox, "C").await;
+    app.api(
+        Method::POST,
+        &conv_path(&acme, &b, "/toggle_status"),
+        &acme.admin,
+        Some(json!({"status": "pending"})),
+    )
+    .await;
+    app.api(
+        Method::PATCH,
+        &conv_path(&acme, &c, ""),
+        &acme.admin,
+        Some(json!({"priority": "high"})),
+    )
+    .await;
+    app.api(
+        Method::POST,
+        &conv_path(&acme, &c, "/toggle_status"),
+        &acme.admin,
+        Some(json!({"status": "resolved"})),
+    )
+    .await;
+    let filter = |payload: Value| {
+        let app = &app;
+        let acme = &acme;
+        async move {
+            let response = app
+                .api(
+                    Method::POST,
+                    &acme.api("/conversations/filter"),
+                    &acme.admin,
+                    Some(json!({"payload": payload})),
+                )
+                .await;
+            assert_eq!(response.status, 200, "{}", response.text);
+            let mut ids: Vec<i64> = response.json()["payload"]
+                .as_array()
+                .expect("payload")
+                .iter()
+                .map(|c| c["id"].as_i64().expect("id"))
+                .collect();
+            ids.sort();
+            (ids, response.json()["meta"].clone())
+        }
+    };
+    // status in (open, pending): both values count.
+    let (ids, meta) = filter(json!([{"attribute_key": "status", "filter_operator": "equal_to", "values": ["open", "pending"]}])).await;
+    assert_eq!(
+        ids,
+        vec![a["id"].as_i64().expect("a"), b["id"].as_i64().expect("b")]
+    );
+    assert_eq!(
+        meta,
+        json!({"mine_count": 0, "unassigned_count": 2, "all_count": 2})
+    );
+    // status = pending OR priority = high AND status = resolved  →  b, c (AND binds tighter).
+    let (ids, _) = filter(json!([
+        {"attribute_key": "status", "filter_operator": "equal_to", "values": ["pending"], "query_operator": "OR"},
+        {"attribute_key": "priority", "filter_operator": "equal_to", "values": ["high"], "query_operator": "AND"},
+        {"attribute_key": "status", "filter_operator": "equal_to", "values": ["resolved"]},
+    ]))
+    .await;
+    assert_eq!(
+        ids,
+        vec![b["id"].as_i64().expect("b"), c["id"].as_i64().expect("c")]
+    );
+    let (ids, _) = filter(json!([{"attribute_key": "display_id", "filter_operator": "equal_to", "values": [a["id"]]}])).await;
+    assert_eq!(ids, vec![a["id"].as_i64().expect("a")]);
+    let bad = app
+        .api(Method::POST, &acme.api("/conversations/filter"), &acme.admin, Some(json!({"payload": [{"attribute_key": "status", "filter_operator": "contains", "values": ["o"]}]})))
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.json()["error"].is_string());
+}
+
+#[tokio::test]
+async fn visibility_follows_the_role_in_lists_counts_and_single_loads() {
+    let (app, acme, inbox) = setup().await;
+    let other_inbox = app.create_inbox(&acme, "Email").await["id"]
+        .as_i64()
+        .expect("id");
+    let agent = app.add_member(&acme, "Agente", Role::Agent, None).await;
+    app.add_to_inbox(&acme, inbox, &agent).await;
+    let unassigned_role = create_role(&app, &acme, Permission::ConversationUnassignedManage).await;
+    let limited = app
+        .add_member(&acme, "Limitada", Role::Agent, Some(unassigned_role))
+        .await;
+    app.add_to_inbox(&acme, inbox, &limited).await;
+    let mine_role = create_role(&app, &acme, Permission::ConversationParticipatingManage).await;
+    let own = app
+        .add_member(&acme, "Própria", Role::Agent, Some(mine_role))
+        .await;
+    app.add_to_inbox(&acme, inbox, &own).await;
+    let reports_role = create_role(&app, &acme, Permission::ReportManage).await;
+    let analyst = app
+        .add_member(&acme, "Analista", Role::Agent, Some(reports_role))
+        .await;
+    let in_inbox = app.create_conversation(&acme, inbox, "A").await;
+    let assigned_to_admin = app.create_conversation(&acme, inbox, "B").await;
+    app.api(
+        Method::POST,
+        &conv_path(&acme, &assigned_to_admin, "/assignments"),
+        &acme.admin,
+        Some(json!({"assignee_id": acme.admin.id})),
+    )
+    .await;
+    let assigned_to_own = app.create_conversation(&acme, inbox, "C").await;
+    app.api(
+        Method::POST,
+        &conv_path(&acme, &assigned_to_own, "/assignments"),
+        &acme.admin,
+        Some(json!({"assignee_id": own.id})),
+    )
+    .await;
+    let elsewhere = app.create_conversation(&acme, other_inbox, "D").await;
+    let id = |c: &Value| c["id"].as_i64().expect("id");
+    for (user, expected) in [
+        (
+            &acme.admin,
+            vec![
+                id(&in_inbox),
+                id(&assigned_to_admin),
+                id(&assigned_to_own),
+                id(&elsewhere),
+            ],
+        ),
+        (
+            &agent,
+            vec![id(&in_inbox), id(&assigned_to_admin), id(&assigned_to_own)],
+        ),
+        (&limited, vec![id(&in_inbox)]),
+        (&own, vec![id(&assigned_to_own)]),
+        (&analyst, vec![]),
+    ] {
+        let list = app
+            .api(
+                Method::GET,
+                &acme.api("/conversations?status=all"),
+                user,
+                None,
+            )
+            .await
+            .json();
+        let mut ids: Vec<i64> = list["data"]["payload"]
+            .as_array()
+            .expect("payload")
+            .iter()
+            .map(|c| c["id"].as_i64().expect("id"))
+            .collect();
+        ids.sort();
+        assert_eq!(ids, expected, "{}", user.email);
+        assert_eq!(
+            list["data"]["meta"]["all_count"],
+            json!(expected.len()),
+            "{}",
+            user.email
+        );
+        let filtered = app
+            .api(Method::POST, &acme.api("/conversations/filter"), user, Some(json!({"payload": [{"attribute_key": "status", "filter_operator": "equal_to", "values": ["all"]}]})))
+            .await
+            .json();
+        assert_eq!(
+            filtered["meta"]["all_count"],
+            json!(expected.len()),
+            "filter {}",
+            user.email
+        );
+        let hidden = app
+            .api(Method::GET, &conv_path(&acme, &elsewhere, ""), user, None)
+            .await
+            .status;
+        let visible = expected.contains(&id(&elsewhere));
+        assert_eq!(
+            hidden.as_u16(),
+            if visible { 200 } else { 404 },
+            "{}",
+            user.email
+        );
+    }
+}
+
+async fn create_role(
+    app: &TestApp,
+    acme: &TestAccount,
+    permission: Permission,
+) -> atende::ids::CustomRoleId {
+    let body = json!({"name": format!("Só {permission}"), "permissions": [permission.as_str()]});
+    let role = app
+        .api(
+            Method::POST,
+            &acme.api("/custom_roles"),
+            &acme.admin,
+            Some(body),
+        )
+        .await
+        .json();
+    atende::ids::CustomRoleId(role["id"].as_i64().expect("id"))
+}
+
+#[tokio::test]
+async fn assigning_others_needs_permission_but_self_assignment_does_not() {
+    let (app, acme, inbox) = setup().await;
+    let role = create_role(&app, &acme, Permission::ConversationUnassignedManage).await;
+    let limited = app
+        .add_member(&acme, "Limitada", Role::Agent, Some(role))
+        .await;
+    app.add_to_inbox(&acme, inbox, &limited).await;
+    let other = app.add_member(&acme, "Outro", Role::Agent, None).await;
+    let c = app.create_conversation(&acme, inbox, "A").await;
+    let denied = app
+        .api(
+            Method::POST,
+            &conv_path(&acme, &c, "/assignments"),
+            &limited,
+            Some(json!({"assignee_id": other.id})),
+        )
+        .await;
+    assert_eq!(denied.status, 401);
+    let taken = app
+        .api(
+            Method::POST,
+            &conv_path(&acme, &c, "/assignments"),
+            &limited,
+            Some(json!({"assignee_id": limited.id})),
+        )
+        .await;
+    assert_eq!(taken.status, 200);
+    let manager_role = create_role(&app, &acme, Permission::TeamManage).await;
+    let manager = app
+        .add_member(&acme, "Gerente", Role::Agent, Some(manager_role))
+        .await;
+    let hidden = app
+        .api(
+            Method::POST,
+            &conv_path(&acme, &c, "/assignments"),
+            &manager,
+            Some(json!({"assignee_id": other.id})),
+        )
+        .await;
+    assert_eq!(
+        hidden.status, 404,
+        "team_manage alone does not show conversations"
+    );
+}
+
+#[tokio::test]
+async fn participants_and_bulk_actions() {
+    let (app, acme, inbox) = setup().await;
+    let bia = app.add_member(&acme, "Bia", Role::Agent, None).await;
+    let a = app.create_conversation(&acme, inbox, "A").await;
+    let b = app.create_conversation(&acme, inbox, "B").await;
+    let added = app
+        .api(
+            Method::POST,
+            &conv_path(&acme, &a, "/participants"),
+            &acme.admin,
+            Some(json!({"user_ids": [bia.id]})),
+        )
+        .await;
+    assert_eq!(added.json()[0]["name"], "Bia");
+    let beta = app.create_account("Beta").await;
+    let foreign = app
+        .api(
+            Method::POST,
+            &conv_path(&acme, &a, "/participants"),
+            &acme.admin,
+            Some(json!({"user_ids": [beta.admin.id]})),
+        )
+        .await;
+    assert_eq!(foreign.status, 422);
+    let body = json!({"type": "Conversation", "ids": [a["id"], b["id"].to_string()], "fields": {"status": "resolved", "assignee_id": bia.id}, "labels": {"add": ["lote"]}});
+    let bulk = app
+        .api(
+            Method::POST,
+            &acme.api("/bulk_actions"),
+            &acme.admin,
+            Some(body),
+        )
+        .await;
+    assert_eq!(bulk.status, 200, "{}", bulk.text);
+    assert!(app.run_jobs().await >= 1);
+    for c in [&a, &b] {
+        let shown = app
+            .api(Method::GET, &conv_path(&acme, c, ""), &acme.admin, None)
+            .await
+            .json();
+        assert_eq!(shown["status"], "resolved");
+        assert_eq!(shown["meta"]["assignee"]["id"], json!(bia.id));
+        assert_eq!(shown["labels"], json!(["lote"]));
+    }
+}
+
+#[tokio::test]
+async fn a_rolled_back_change_leaves_no_event() {
+    let (app, acme, inbox) = setup().await;
+    let c = app.create_conversation(&acme, inbox, "A").await;
+    let before = app.events(&acme).await.len();
+    let refused = app
+        .api(
+            Method::POST,
+            &acme.api("/conversations"),
+            &acme.admin,
+            Some(json!({"inbox_id": inbox, "contact_id": 999999})),
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    let failed = app
+        .api(
+            Method::POST,
+            &conv_path(&acme, &c, "/messages"),
+            &acme.admin,
+            Some(json!({"content": ""})),
+        )
+        .await;
+    assert_eq!(failed.status, 422);
+    assert_eq!(app.events(&acme).await.len(), before);
+}

@@ -1,0 +1,7 @@
+mod contacts;
+mod conversations;
+mod evolution;
+mod inboxes;
+mod matrix;
+mod messages;
+pub mod variables;

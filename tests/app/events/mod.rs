@@ -1,0 +1,2 @@
+mod live;
+mod webhooks;

@@ -1,0 +1,9 @@
+mod cli;
+mod embedded;
+mod http;
+mod jobs;
+mod ops;
+mod pages;
+mod shutdown;
+
+pub use shutdown::start_binary;
