@@ -15,6 +15,7 @@ mod login;
 mod profile;
 pub mod session;
 mod settings;
+mod variables;
 
 use askama::Template;
 use axum::Router;
@@ -38,6 +39,7 @@ pub fn router(app: &AppState) -> Router<AppState> {
         .merge(live::router())
         .merge(profile::router())
         .merge(settings::router())
+        .merge(variables::router())
         .layer(middleware::from_fn(html_errors))
         .layer(session::layer(app))
         .layer(tower_http::csrf::CsrfLayer::new())

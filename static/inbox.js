@@ -384,6 +384,65 @@
     }
   });
 
+  // Before a text with variables goes out, ask the server which would render empty in this
+  // conversation; if any, the member confirms (as Chatwoot does) or goes back to edit.
+  function confirmVariables(form, text) {
+    var body = new URLSearchParams();
+    body.append("content", text.value);
+    body.append("conversation_id", openId() || "");
+    return request(base() + "/variables/preview", {
+      method: "POST",
+      body: body
+    }).then(function (response) {
+      return response.ok ? response.json() : null;
+    }).catch(function () { return null; }).then(function (preview) {
+      var empty = preview && preview.empty ? preview.empty : [];
+      var dialog = document.getElementById("variables-confirm");
+      if (!empty.length || !dialog) { return true; }
+      var list = document.getElementById("variables-confirm-list");
+      list.innerHTML = "";
+      empty.forEach(function (key) {
+        var li = document.createElement("li");
+        var code = document.createElement("code");
+        code.textContent = "{{ " + key + " }}";
+        li.appendChild(code);
+        list.appendChild(li);
+      });
+      return new Promise(function (resolve) {
+        function done(answer) {
+          dialog.removeEventListener("close", onClose);
+          if (dialog.open) { dialog.close(); }
+          resolve(answer);
+        }
+        function onClose() { done(false); }
+        dialog.addEventListener("close", onClose);
+        dialog.querySelector("[data-variables-send]").onclick = function () { done(true); };
+        dialog.querySelector("[data-variables-cancel]").onclick = function () { done(false); };
+        dialog.showModal();
+        dialog.querySelector("[data-variables-send]").focus();
+      });
+    });
+  }
+
+  // Capture phase: runs before htmx sends the form.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.id !== "composer") { return; }
+    if (form.dataset.variablesChecked === "1") { delete form.dataset.variablesChecked; return; }
+    var text = composerText();
+    if (!text || text.value.indexOf("{{") < 0) { return; }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    confirmVariables(form, text).then(function (send) {
+      if (send) {
+        form.dataset.variablesChecked = "1";
+        form.requestSubmit();
+      } else {
+        text.focus();
+      }
+    });
+  }, true);
+
   function submitComposer() {
     var form = document.getElementById("composer");
     var text = composerText();

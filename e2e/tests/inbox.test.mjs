@@ -79,6 +79,28 @@ test('typing /shortcode offers canned responses and Enter inserts one', async ()
   await thread().locator('.msg--outgoing', { hasText: env.cannedContent }).waitFor();
 });
 
+test('typing {{ offers variables, and empty ones are confirmed before sending', async () => {
+  await composer().click();
+  await composer().pressSequentially('Oi {{ contact.first');
+  const picker = page.locator('#variable-picker');
+  await picker.locator('[role=option]', { hasText: 'contact.first_name' }).first().waitFor();
+  await composer().press('Enter');
+  assert.equal(await composer().inputValue(), 'Oi {{ contact.first_name }}');
+  assert.ok(await picker.isHidden(), 'Enter inserted the variable and did not send');
+  // The customer has no e-mail: sending asks first, and "edit" keeps the text unsent.
+  await composer().pressSequentially(', seu e-mail: {{ contact.email }}');
+  await composer().press('Enter');
+  const dialog = page.locator('#variables-confirm');
+  await dialog.locator('#variables-confirm-list code', { hasText: 'contact.email' }).waitFor();
+  await dialog.locator('[data-variables-cancel]').click();
+  await dialog.waitFor({ state: 'hidden' });
+  assert.equal(await composer().inputValue(), 'Oi {{ contact.first_name }}, seu e-mail: {{ contact.email }}');
+  await composer().press('Enter');
+  await dialog.locator('[data-variables-send]').click();
+  await thread().locator('.msg--outgoing', { hasText: 'Oi Maria, seu e-mail:' }).waitFor();
+  assert.equal(await composer().inputValue(), '');
+});
+
 test('a label is added from the panel and shows on the row', async () => {
   await page.selectOption('#label-add', 'vip');
   await page.locator('#conversation-labels .chip', { hasText: 'vip' }).waitFor();

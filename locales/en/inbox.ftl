@@ -127,3 +127,7 @@ inbox-shortcut-newline = New line (in the reply box)
 inbox-shortcut-escape = Leave the reply box, close a list or this window
 inbox-shortcut-help = Show this list
 inbox-shortcuts-typing = Shortcuts do nothing while you type in a field.
+inbox-variables-empty-title = Some variables are empty
+inbox-variables-empty-body = In this conversation these variables have no value and no fallback, so they will be sent as nothing:
+inbox-variables-edit = Edit the message
+inbox-variables-send-anyway = Send anyway

@@ -127,3 +127,7 @@ inbox-shortcut-newline = Nova linha (na caixa de resposta)
 inbox-shortcut-escape = Sair da caixa de resposta, fechar uma lista ou esta janela
 inbox-shortcut-help = Mostrar esta lista
 inbox-shortcuts-typing = Os atalhos não funcionam enquanto você digita em um campo.
+inbox-variables-empty-title = Algumas variáveis estão vazias
+inbox-variables-empty-body = Nesta conversa estas variáveis não têm valor nem texto alternativo, e serão enviadas em branco:
+inbox-variables-edit = Editar a mensagem
+inbox-variables-send-anyway = Enviar mesmo assim

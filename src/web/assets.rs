@@ -30,6 +30,7 @@ static ASSETS: &[Asset] = &[
     asset!("app.js", "text/javascript; charset=utf-8"),
     asset!("inbox.css", "text/css; charset=utf-8"),
     asset!("inbox.js", "text/javascript; charset=utf-8"),
+    asset!("variables.js", "text/javascript; charset=utf-8"),
     asset!(
         "vendor/htmx-2.0.11.min.js",
         "text/javascript; charset=utf-8"

@@ -440,3 +440,55 @@ async fn the_panel_edits_the_contact_and_the_conversation_attributes() {
         .await;
     assert!(page.text.contains("value=\"1234\""));
 }
+
+#[tokio::test]
+async fn the_variable_picker_and_the_composer_check_speak_the_page_language_and_respect_visibility()
+{
+    let desk = Desk::new("Loja Aurora", true).await;
+    let id = desk.conversation("Maria Silva", "Oi").await;
+    let admin = desk.browser(&desk.account.admin).await;
+    let catalogue = admin.get(&desk.page("/variables")).await;
+    assert_eq!(catalogue.status, 200, "{}", catalogue.text);
+    let items = catalogue.json();
+    let first_name = items
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|v| v["key"] == "contact.first_name")
+        .expect("contact.first_name is offered")
+        .clone();
+    assert_eq!(first_name["description"], "Contact first name");
+
+    let form = [
+        (
+            "content",
+            "Oi {{ contact.first_name }} {{ contact.email }}".to_owned(),
+        ),
+        ("conversation_id", id.to_string()),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let preview = admin
+        .post_form(&desk.page("/variables/preview"), &form)
+        .await;
+    assert_eq!(preview.status, 200, "{}", preview.text);
+    let body = preview.json();
+    assert_eq!(body["content"], "Oi Maria ");
+    assert_eq!(body["empty"], json!(["contact.email"]));
+
+    // A member outside the conversation's inbox learns nothing about it.
+    let outsider = desk
+        .app
+        .add_member(
+            &desk.account,
+            "Sem Caixa",
+            atende::accounts::model::Role::Agent,
+            None,
+        )
+        .await;
+    let other = desk.browser(&outsider).await;
+    let hidden = other
+        .post_form(&desk.page("/variables/preview"), &form)
+        .await;
+    assert_eq!(hidden.status, 404);
+    assert!(!hidden.text.contains("Maria"), "{}", hidden.text);
+}
