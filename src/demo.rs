@@ -65,7 +65,8 @@ impl Dice {
     }
 }
 
-const ADMIN_EMAIL: &str = "gerente@lojasabia.com.br";
+/// The demo administrator's e-mail.
+pub const ADMIN_EMAIL: &str = "gerente@lojasabia.com.br";
 
 const FIRST: [&str; 24] = [
     "Ana",

@@ -27,7 +27,7 @@ pub fn router() -> Router<AppState> {
         .route(R, get(list_rules).post(create_rule))
         .route(
             &format!("{R}/attach_file"),
-            post(attach_file).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+            post(attach_rule_file).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
         .route(
             &format!("{R}/{{id}}"),
@@ -337,7 +337,7 @@ pub(super) async fn read_upload(
     ),
     security(("api_access_token" = []))
 )]
-async fn attach_file(
+async fn attach_rule_file(
     State(app): State<AppState>,
     ApiCtx(ctx): ApiCtx,
     request: Request,

@@ -24,7 +24,7 @@ pub fn router() -> Router<AppState> {
         .route(M, get(list_macros).post(create_macro))
         .route(
             &format!("{M}/attach_file"),
-            post(attach_file).layer(DefaultBodyLimit::max(45 * 1024 * 1024)),
+            post(attach_macro_file).layer(DefaultBodyLimit::max(45 * 1024 * 1024)),
         )
         .route(
             &format!("{M}/{{id}}"),
@@ -257,7 +257,7 @@ async fn execute_macro(
     ),
     security(("api_access_token" = []))
 )]
-async fn attach_file(
+async fn attach_macro_file(
     State(app): State<AppState>,
     ApiCtx(ctx): ApiCtx,
     request: Request,

@@ -609,57 +609,50 @@ fn allows_none(attribute: &Attribute) -> bool {
 fn check_value(attribute: &Attribute, value: Option<&str>) -> Result<(), (&'static str, String)> {
     use crate::conversations::model::{Priority, Status};
     let Some(value) = value else { return Ok(()) };
-    let bad = |what: String| Err(("values", what));
-    match attribute {
-        Attribute::Standard(Standard::Status) => {
-            if Status::parse(value).is_none() {
-                return bad(format!(
-                    "{value} is not a status (one of: {})",
-                    Status::allowed()
-                ));
-            }
+    let numeric = |t: &DisplayType| {
+        matches!(
+            t,
+            DisplayType::Number | DisplayType::Currency | DisplayType::Percent
+        )
+    };
+    let problem = match attribute {
+        Attribute::Standard(Standard::Status) if Status::parse(value).is_none() => Some(format!(
+            "{value} is not a status (one of: {})",
+            Status::allowed()
+        )),
+        Attribute::Standard(Standard::Priority) if Priority::parse(value).is_none() => {
+            Some(format!(
+                "{value} is not a priority (one of: {}, nil)",
+                Priority::allowed()
+            ))
         }
-        Attribute::Standard(Standard::Priority) => {
-            if Priority::parse(value).is_none() {
-                return bad(format!(
-                    "{value} is not a priority (one of: {}, nil)",
-                    Priority::allowed()
-                ));
-            }
+        Attribute::Standard(Standard::MessageType) if message_type(value).is_none() => Some(
+            format!("{value} is not a message type (incoming, outgoing, template)"),
+        ),
+        Attribute::Standard(Standard::InboxId | Standard::AssigneeId | Standard::TeamId)
+            if value.parse::<i64>().is_err() =>
+        {
+            Some(format!("{value} is not an id"))
         }
-        Attribute::Standard(Standard::MessageType) => {
-            if message_type(value).is_none() {
-                return bad(format!(
-                    "{value} is not a message type (incoming, outgoing, template)"
-                ));
-            }
+        Attribute::Custom { display_type, .. }
+            if numeric(display_type) && value.parse::<f64>().is_err() =>
+        {
+            Some(format!("{value} is not a number"))
         }
-        Attribute::Standard(Standard::InboxId | Standard::AssigneeId | Standard::TeamId) => {
-            if value.parse::<i64>().is_err() {
-                return bad(format!("{value} is not an id"));
-            }
-        }
-        Attribute::Custom { display_type, .. } => match display_type {
-            DisplayType::Number | DisplayType::Currency | DisplayType::Percent => {
-                if value.parse::<f64>().is_err() {
-                    return bad(format!("{value} is not a number"));
-                }
-            }
-            DisplayType::Date => {
-                if date(value).is_none() {
-                    return bad(format!("{value} is not a date (YYYY-MM-DD)"));
-                }
-            }
-            DisplayType::Checkbox => {
-                if boolean(value).is_none() {
-                    return bad(format!("{value} is not true or false"));
-                }
-            }
-            _ => {}
-        },
-        _ => {}
+        Attribute::Custom {
+            display_type: DisplayType::Date,
+            ..
+        } if date(value).is_none() => Some(format!("{value} is not a date (YYYY-MM-DD)")),
+        Attribute::Custom {
+            display_type: DisplayType::Checkbox,
+            ..
+        } if boolean(value).is_none() => Some(format!("{value} is not true or false")),
+        _ => None,
+    };
+    match problem {
+        Some(what) => Err(("values", what)),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Chatwoot's integer message types and our names.

@@ -2,6 +2,7 @@
 //! (cloned from a migrated template), and the test clock.
 
 mod accounts;
+mod automation;
 mod core;
 mod events;
 mod foundation;

@@ -32,7 +32,9 @@ impl Setup {
         let inbox = app.create_inbox(&acme, "WhatsApp").await["id"]
             .as_i64()
             .expect("inbox");
-        let conversation = app.create_conversation(&acme, inbox, "Maria da Silva").await["id"]
+        let conversation = app
+            .create_conversation(&acme, inbox, "Maria da Silva")
+            .await["id"]
             .as_i64()
             .expect("conversation");
         app.run_jobs().await;
@@ -57,6 +59,20 @@ impl Setup {
             .await;
         assert_eq!(created.status, 200, "create rule: {}", created.text);
         created.json()
+    }
+
+    /// Creates a label (actions may only name existing labels).
+    pub async fn label(&self, title: &str) {
+        let response = self
+            .app
+            .api(
+                Method::POST,
+                &self.acme.api("/labels"),
+                &self.acme.admin,
+                Some(json!({"title": title})),
+            )
+            .await;
+        assert_eq!(response.status, 200, "{}", response.text);
     }
 
     /// Posts a customer message in the conversation.
@@ -120,7 +136,9 @@ impl Setup {
             .app
             .api(
                 Method::GET,
-                &self.acme.api(&format!("/automation_rules/{}/runs", rule["id"])),
+                &self
+                    .acme
+                    .api(&format!("/automation_rules/{}/runs", rule["id"])),
                 &self.acme.admin,
                 None,
             )

@@ -6,6 +6,7 @@ pub mod browser;
 pub mod cluster;
 pub mod core;
 pub mod receiver;
+pub mod smtp;
 
 use std::cell::Cell;
 use std::net::SocketAddr;

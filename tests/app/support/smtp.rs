@@ -39,8 +39,7 @@ impl Mail {
         let parsed = mail_parser::MessageParser::default()
             .parse(&self.raw)
             .expect("a MIME message");
-        (parsed.html_body_count() > 0)
-            .then(|| parsed.body_html(0).unwrap_or_default().into_owned())
+        (parsed.html_body_count() > 0).then(|| parsed.body_html(0).unwrap_or_default().into_owned())
     }
 }
 
@@ -104,7 +103,11 @@ impl SmtpServer {
             .expect("no TLS")
             .with_num_threads(2)
             .with_tcp_listener(listener);
-        std::thread::spawn(move || server.serve());
+        std::thread::spawn(move || {
+            if let Err(e) = server.serve() {
+                eprintln!("test SMTP server stopped: {e}");
+            }
+        });
         SmtpServer { addr, received }
     }
 
