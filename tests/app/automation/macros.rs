@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::{Setup, action, condition};
-use crate::core::variables::GREETING;
+use crate::core::variables::{CASES, GREETING, conversation_with};
 use crate::support::accounts::TestUser;
 
 async fn create_macro(s: &Setup, user: &TestUser, body: Value) -> Value {
@@ -263,5 +263,45 @@ async fn bad_macro_input_is_422_naming_the_field() {
             )
             .await;
         assert_eq!(response.status, 422, "{body}: {}", response.text);
+    }
+}
+
+#[tokio::test]
+async fn a_macro_message_renders_variables_for_each_kind_of_name() {
+    let s = Setup::new().await;
+    let greet = create_macro(
+        &s,
+        &s.acme.admin,
+        json!({"name": "Saudar", "visibility": "global",
+               "actions": [action("send_message", json!([GREETING]))]}),
+    )
+    .await;
+    let mut conversations = Vec::new();
+    for (i, (name, expected)) in CASES.iter().enumerate() {
+        let id = conversation_with(
+            &s.app,
+            &s.acme,
+            s.inbox,
+            *name,
+            &format!("+5511966660{i:03}"),
+        )
+        .await;
+        conversations.push((id, *name, *expected));
+    }
+    let ids: Vec<i64> = conversations.iter().map(|(id, _, _)| *id).collect();
+    assert_eq!(
+        execute(&s, &s.acme.admin, &greet["id"], json!(ids)).await,
+        200
+    );
+    s.settle().await;
+    for (id, name, expected) in conversations {
+        let sent: Vec<Value> = s
+            .messages(id)
+            .await
+            .into_iter()
+            .filter(|m| m["message_type"] == 1)
+            .collect();
+        assert_eq!(sent.len(), 1, "{name:?}");
+        assert_eq!(sent[0]["content"], expected, "{name:?}");
     }
 }
