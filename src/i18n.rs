@@ -149,6 +149,13 @@ impl From<i64> for FluentArg {
     }
 }
 
+/// Templates pass numbers by reference.
+impl From<&i64> for FluentArg {
+    fn from(n: &i64) -> Self {
+        FluentArg::Number(*n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;

@@ -1,6 +1,8 @@
 // Atende: small behaviours that plain HTML and htmx do not cover.
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
+
   // Forms that need a confirmation carry data-confirm with the question.
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -28,5 +30,17 @@
     navigator.clipboard.writeText(source.textContent.trim()).then(function () {
       button.setAttribute("aria-pressed", "true");
     });
+  });
+
+  // Builders (rules, macros) redraw their rows on the server: a select with data-refresh
+  // presses the form's "refresh" button when it changes, so a condition row offers the
+  // operators and values of its new attribute at once. Without JavaScript the button shows.
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (!field.hasAttribute || !field.hasAttribute("data-refresh") || !field.form) { return; }
+    var refresh = field.form.querySelector('button[name="op"][value="refresh"]');
+    if (!refresh) { return; }
+    field.form.setAttribute("data-refresh-focus", field.id || "");
+    if (field.form.requestSubmit) { field.form.requestSubmit(refresh); } else { refresh.click(); }
   });
 })();

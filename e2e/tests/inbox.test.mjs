@@ -158,18 +158,20 @@ test('an agent sees no settings they may not open, and a direct URL is refused',
   try {
     await signIn(agent.page, env.agentEmail, env.agentPassword);
     await agent.page.locator('#conversation-list').waitFor();
-    // Agents read teams, labels and canned responses; every other settings page is
-    // administrator-only and must not be offered.
+    // Agents read teams, labels and canned responses and keep their own macros; every other
+    // settings page is administrator-only and must not be offered.
     const links = agent.page.locator('a[href*="/settings/"]');
     const hrefs = (await links.evaluateAll((as) => as.map((a) => new URL(a.href).pathname))).sort();
     const sections = hrefs.map((href) => href.replace(/^.*\/settings\//, ''));
-    assert.deepEqual(sections, ['canned_responses', 'labels', 'teams']);
+    assert.deepEqual(sections, ['canned_responses', 'labels', 'macros', 'teams']);
     for (const href of hrefs) {
       const offered = await agent.page.goto(`${new URL(base).origin}${href}`);
       assert.equal(offered.status(), 200, href);
     }
     const response = await agent.page.goto(`${base}/settings/agents`);
     assert.equal(response.status(), 403);
+    const automation = await agent.page.goto(`${base}/settings/automation`);
+    assert.equal(automation.status(), 403);
     await agent.page.locator('h1', { hasText: T.forbidden }).waitFor();
   } finally {
     await agent.close();

@@ -131,3 +131,7 @@ inbox-variables-empty-title = Some variables are empty
 inbox-variables-empty-body = In this conversation these variables have no value and no fallback, so they will be sent as nothing:
 inbox-variables-edit = Edit the message
 inbox-variables-send-anyway = Send anyway
+inbox-macros = Macros
+inbox-macro-choose = Macro
+inbox-macro-run = Run macro
+inbox-macro-queued = The macro is running; its changes appear here in a moment.

@@ -131,3 +131,7 @@ inbox-variables-empty-title = Algumas variáveis estão vazias
 inbox-variables-empty-body = Nesta conversa estas variáveis não têm valor nem texto alternativo, e serão enviadas em branco:
 inbox-variables-edit = Editar a mensagem
 inbox-variables-send-anyway = Enviar mesmo assim
+inbox-macros = Macros
+inbox-macro-choose = Macro
+inbox-macro-run = Executar macro
+inbox-macro-queued = A macro está sendo executada; as mudanças aparecem aqui em instantes.

@@ -73,6 +73,7 @@ pub fn router() -> Router<AppState> {
             post(actions::update_contact),
         )
         .route(&format!("{c}/{{id}}/seen"), post(actions::mark_seen))
+        .route(&format!("{c}/{{id}}/macros"), post(actions::run_macro))
         .route(
             "/app/accounts/{account_id}/canned_responses/suggestions",
             get(composer::canned_suggestions),

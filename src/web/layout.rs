@@ -113,6 +113,12 @@ impl Nav {
                 "/settings/webhooks",
                 "nav-settings-webhooks",
             ),
+            (
+                ctx.can(Permission::AutomationManage),
+                "/settings/automation",
+                "nav-settings-automation",
+            ),
+            (true, "/settings/macros", "nav-settings-macros"),
         ] {
             if allowed {
                 settings.push(item(suffix, label));

@@ -1,16 +1,19 @@
 //! The settings pages of an account: the account itself, its agents, custom roles, teams,
-//! inboxes, labels, canned responses, custom attributes and webhooks. Each page requires its
+//! inboxes, labels, canned responses, custom attributes, webhooks, automation rules and
+//! macros. Each page requires its
 //! permission itself (the services check it again), so a member without it gets the 403 page
 //! before anything is loaded.
 
 mod account;
 mod agents;
+mod automation;
 mod canned_responses;
 mod custom_attributes;
 mod custom_roles;
 mod inbox_members;
 mod inboxes;
 mod labels;
+mod macros;
 mod shared;
 mod teams;
 mod webhooks;
@@ -37,4 +40,6 @@ pub fn router() -> Router<AppState> {
         .merge(canned_responses::router())
         .merge(custom_attributes::router())
         .merge(webhooks::router())
+        .merge(automation::router())
+        .merge(macros::router())
 }

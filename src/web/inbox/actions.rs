@@ -485,6 +485,37 @@ pub async fn update_contact(
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
+/// The macro to run.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct MacroForm {
+    macro_id: String,
+}
+
+/// `POST …/{id}/macros`: queues a macro on this conversation, run as the member. Its changes
+/// reach the page through the live updates like any other change; htmx gets the side panel
+/// back with a note saying the macro is running.
+pub async fn run_macro(
+    State(app): State<AppState>,
+    web: WebCtx,
+    PathId(display_id): PathId,
+    htmx: HxRequest,
+    PageForm(form): PageForm<MacroForm>,
+) -> Result<Response> {
+    let scope = Scope::load(&app, &web).await?;
+    // A conversation the member cannot see is a 404 before anything is queued.
+    conversations::get(&app, &scope.actor, display_id).await?;
+    let id: i64 = form.macro_id.trim().parse().map_err(|_| Error::NotFound)?;
+    crate::macros::execute(&app, &web.ctx, id, vec![display_id]).await?;
+    if !htmx.0 {
+        return Ok(see_other(htmx, &scope.conversation_href(display_id)));
+    }
+    let view = conversations::get(&app, &scope.actor, display_id).await?;
+    let mut pane = Pane::load(&app, &web, &scope, &view, &InboxQuery::default(), false).await?;
+    pane.details.macro_queued = true;
+    Ok(DetailsFragment { tr: web.tr, pane }.into_response())
+}
+
 /// `POST …/{id}/seen`: the agent read what arrived while the conversation was open.
 pub async fn mark_seen(
     State(app): State<AppState>,

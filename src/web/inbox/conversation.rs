@@ -139,6 +139,10 @@ pub struct Details {
     pub attributes: Vec<AttributeField>,
     /// Other conversations of the contact.
     pub previous: Vec<Previous>,
+    /// The macros the member may run (global ones and their own).
+    pub macros: Vec<Choice>,
+    /// A confirmation after queueing a macro.
+    pub macro_queued: bool,
 }
 
 /// A message as the thread shows it.
@@ -416,6 +420,12 @@ async fn details(
             .collect(),
         attributes,
         previous,
+        macros: crate::macros::list(app, ctx)
+            .await?
+            .into_iter()
+            .map(|m| Choice::new(m.id.to_string(), m.name, ""))
+            .collect(),
+        macro_queued: false,
     })
 }
 

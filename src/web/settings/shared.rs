@@ -1,5 +1,5 @@
-//! What the settings pages for webhooks, teams, inboxes, labels, canned responses and custom
-//! attributes share: their one-shot confirmations ([`Done`], kept in the session through
+//! What the settings pages for webhooks, teams, inboxes, labels, canned responses, custom
+//! attributes, automation rules and macros share: their one-shot confirmations ([`Done`], kept in the session through
 //! [`Flash::Settings`]), the sentences for the messages of their services, and the member
 //! picker of team and inbox membership.
 
@@ -61,6 +61,24 @@ pub enum Done {
     AttributeUpdated(String),
     /// A custom attribute was deleted.
     AttributeDeleted(String),
+    /// An automation rule was created (its name).
+    RuleCreated(String),
+    /// A rule was saved.
+    RuleUpdated(String),
+    /// A rule was copied (the copy's name).
+    RuleCloned(String),
+    /// A rule was switched on.
+    RuleEnabled(String),
+    /// A rule was switched off.
+    RuleDisabled(String),
+    /// A rule was deleted.
+    RuleDeleted(String),
+    /// A macro was created (its name).
+    MacroCreated(String),
+    /// A macro was saved.
+    MacroUpdated(String),
+    /// A macro was deleted.
+    MacroDeleted(String),
 }
 
 impl Done {
@@ -90,6 +108,15 @@ impl Done {
             Done::AttributeCreated(n) => ("flash-attribute-created", n),
             Done::AttributeUpdated(n) => ("flash-attribute-updated", n),
             Done::AttributeDeleted(n) => ("flash-attribute-deleted", n),
+            Done::RuleCreated(n) => ("flash-rule-created", n),
+            Done::RuleUpdated(n) => ("flash-rule-updated", n),
+            Done::RuleCloned(n) => ("flash-rule-cloned", n),
+            Done::RuleEnabled(n) => ("flash-rule-enabled", n),
+            Done::RuleDisabled(n) => ("flash-rule-disabled", n),
+            Done::RuleDeleted(n) => ("flash-rule-deleted", n),
+            Done::MacroCreated(n) => ("flash-macro-created", n),
+            Done::MacroUpdated(n) => ("flash-macro-updated", n),
+            Done::MacroDeleted(n) => ("flash-macro-deleted", n),
         };
         tr.t1(key, "name", name.as_str())
     }
@@ -122,6 +149,15 @@ impl Done {
             Done::AttributeCreated(n()),
             Done::AttributeUpdated(n()),
             Done::AttributeDeleted(n()),
+            Done::RuleCreated(n()),
+            Done::RuleUpdated(n()),
+            Done::RuleCloned(n()),
+            Done::RuleEnabled(n()),
+            Done::RuleDisabled(n()),
+            Done::RuleDeleted(n()),
+            Done::MacroCreated(n()),
+            Done::MacroUpdated(n()),
+            Done::MacroDeleted(n()),
         ]
     }
 }
@@ -197,6 +233,7 @@ pub fn field_message(tr: Locale, field: &str, message: &str) -> Option<String> {
         (_, "has an invalid time") => tr.t("form-error-time"),
         (_, "contains users who are not members of the account") => tr.t("form-error-not-a-member"),
         ("delivery", "only failed deliveries can be sent again") => tr.t("form-error-resend"),
+        ("visibility", "global macros are for administrators") => tr.t("form-error-macro-global"),
         _ => return None,
     };
     Some(text)
@@ -251,6 +288,7 @@ mod tests {
                 "contains users who are not members of the account",
             ),
             ("delivery", "only failed deliveries can be sent again"),
+            ("visibility", "global macros are for administrators"),
             ("inbox_id", "is invalid"),
             ("timezone", "is not a known time zone"),
             ("name", "is too long (maximum is 255 characters)"),

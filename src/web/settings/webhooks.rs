@@ -84,7 +84,7 @@ fn state_label(tr: Locale, state: &str) -> String {
 }
 
 /// `2024-05-01 14:03 UTC`.
-fn when(at: DateTime<Utc>) -> String {
+pub(super) fn when(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 

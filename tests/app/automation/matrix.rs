@@ -226,3 +226,141 @@ async fn every_automation_route_answers_every_kind_of_caller_as_its_permissions_
         failures.join("\n")
     );
 }
+
+/// A page of the settings, and who may open it.
+struct PageRow {
+    method: Method,
+    path: fn(&AutomationWorld, Actor) -> String,
+    allowed: fn(Actor) -> bool,
+}
+
+fn page_rows() -> Vec<PageRow> {
+    vec![
+        PageRow {
+            method: Method::GET,
+            path: |w, _| w.world.acme.page("/settings/automation"),
+            allowed: automation_managers,
+        },
+        PageRow {
+            method: Method::GET,
+            path: |w, _| w.world.acme.page("/settings/automation/new"),
+            allowed: automation_managers,
+        },
+        PageRow {
+            method: Method::GET,
+            path: |w, _| {
+                w.world
+                    .acme
+                    .page(&format!("/settings/automation/{}", w.rule))
+            },
+            allowed: automation_managers,
+        },
+        PageRow {
+            method: Method::GET,
+            path: |w, _| {
+                w.world
+                    .acme
+                    .page(&format!("/settings/automation/{}/edit", w.rule))
+            },
+            allowed: automation_managers,
+        },
+        PageRow {
+            method: Method::POST,
+            path: |w, _| {
+                w.world
+                    .acme
+                    .page(&format!("/settings/automation/{}/toggle", w.rule))
+            },
+            allowed: automation_managers,
+        },
+        PageRow {
+            method: Method::POST,
+            path: |w, _| {
+                w.world
+                    .acme
+                    .page(&format!("/settings/automation/{}/clone", w.rule))
+            },
+            allowed: automation_managers,
+        },
+        PageRow {
+            method: Method::POST,
+            path: |w, a| {
+                w.world.acme.page(&format!(
+                    "/settings/automation/{}/delete",
+                    w.victim_rules[&a]
+                ))
+            },
+            allowed: automation_managers,
+        },
+        PageRow {
+            method: Method::GET,
+            path: |w, _| w.world.acme.page("/settings/macros"),
+            allowed: any_member,
+        },
+        PageRow {
+            method: Method::GET,
+            path: |w, _| w.world.acme.page("/settings/macros/new"),
+            allowed: any_member,
+        },
+        PageRow {
+            method: Method::GET,
+            path: |w, _| {
+                w.world
+                    .acme
+                    .page(&format!("/settings/macros/{}/edit", w.global_macro))
+            },
+            allowed: admin_only,
+        },
+        PageRow {
+            method: Method::POST,
+            path: |w, a| {
+                w.world
+                    .acme
+                    .page(&format!("/settings/macros/{}/delete", w.victim_macros[&a]))
+            },
+            allowed: admin_only,
+        },
+    ]
+}
+
+#[tokio::test]
+async fn every_automation_page_answers_every_kind_of_caller_as_its_permissions_say() {
+    let w = AutomationWorld::new().await;
+    let mut failures = Vec::new();
+    for actor in Actor::all() {
+        let browser = w.world.app.browser();
+        if let Some(user) = w.world.user(actor) {
+            browser.sign_in(user).await;
+        }
+        for row in page_rows() {
+            let path = (row.path)(&w, actor);
+            let response = if row.method == Method::GET {
+                browser.get(&path).await
+            } else {
+                browser.post_form(&path, &[]).await
+            };
+            let expected = match actor {
+                Actor::Anonymous => 303,
+                Actor::Outsider => 404,
+                _ if (row.allowed)(actor) && row.method == Method::GET => 200,
+                _ if (row.allowed)(actor) => 303,
+                _ => 403,
+            };
+            if response.status.as_u16() != expected {
+                failures.push(format!(
+                    "{} {path} as {actor:?}: {} (expected {expected})",
+                    row.method, response.status
+                ));
+            }
+            if !actor.is_member() && response.text.contains(ACCOUNT_NAME) {
+                failures.push(format!("{} {path} as {actor:?} leaked", row.method));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

@@ -5,6 +5,7 @@ mod actions;
 mod email;
 mod macros;
 mod matrix;
+mod pages;
 mod rules_api;
 
 use reqwest::Method;

@@ -218,7 +218,7 @@ async fn invalid_rules_are_rejected_at_save_time_naming_the_field() {
     );
 }
 
-async fn attach(s: &Setup, name: &str, bytes: &'static [u8]) -> i64 {
+pub(super) async fn attach(s: &Setup, name: &str, bytes: &'static [u8]) -> i64 {
     let part = reqwest::multipart::Part::bytes(bytes)
         .file_name(name.to_owned())
         .mime_str("application/pdf")

@@ -61,6 +61,8 @@ struct Records {
     canned: i64,
     attribute: i64,
     webhook: i64,
+    rule: i64,
+    macro_id: i64,
 }
 
 async fn records(app: &TestApp, acme: &TestAccount) -> Records {
@@ -101,6 +103,38 @@ async fn records(app: &TestApp, acme: &TestAccount) -> Records {
         .await["payload"]["webhook"]["id"]
             .as_i64()
             .expect("id"),
+        rule: api_post(
+            app,
+            acme,
+            "/automation_rules",
+            json!({"name": "Regra", "event_name": "conversation_created", "conditions": [],
+                   "actions": [{"action_name": "resolve_conversation", "action_params": []}]}),
+        )
+        .await
+        .created_id(),
+        macro_id: api_post(
+            app,
+            acme,
+            "/macros",
+            json!({"name": "Macro", "visibility": "global",
+                   "actions": [{"action_name": "resolve_conversation", "action_params": []}]}),
+        )
+        .await
+        .created_id(),
+    }
+}
+
+/// The id of a created record, whether the API wraps it in `payload` (as Chatwoot does for
+/// some resources) or not.
+trait CreatedId {
+    fn created_id(self) -> i64;
+}
+
+impl CreatedId for Value {
+    fn created_id(self) -> i64 {
+        self.get("payload").unwrap_or(&self)["id"]
+            .as_i64()
+            .expect("id")
     }
 }
 
@@ -201,6 +235,29 @@ async fn every_settings_page_speaks_portuguese_and_english() {
             "Editar webhook",
             "Edit webhook",
         ),
+        ("/settings/automation".to_owned(), "Automação", "Automation"),
+        (
+            "/settings/automation/new".to_owned(),
+            "Nova regra de automação",
+            "New automation rule",
+        ),
+        (
+            format!("/settings/automation/{}", r.rule),
+            "Histórico de execuções",
+            "Run log",
+        ),
+        (
+            format!("/settings/automation/{}/edit", r.rule),
+            "Editar regra de automação",
+            "Edit automation rule",
+        ),
+        ("/settings/macros".to_owned(), "Macros", "Macros"),
+        ("/settings/macros/new".to_owned(), "Nova macro", "New macro"),
+        (
+            format!("/settings/macros/{}/edit", r.macro_id),
+            "Editar macro",
+            "Edit macro",
+        ),
     ];
     let browser = signed_in(&app, &acme.admin).await;
     for (language, english) in [("pt-BR", false), ("en", true)] {
@@ -237,6 +294,8 @@ async fn every_settings_page_speaks_portuguese_and_english() {
         "Canned responses",
         "Custom attributes",
         "Webhooks",
+        "Automation",
+        "Macros",
     ] {
         assert!(home.text.contains(label), "{label}");
     }
@@ -262,6 +321,9 @@ async fn another_accounts_records_are_the_not_found_page() {
         format!("/settings/webhooks/{}", r.webhook),
         format!("/settings/webhooks/{}/edit", r.webhook),
         "/settings/webhooks/not-a-number".to_owned(),
+        format!("/settings/automation/{}", r.rule),
+        format!("/settings/automation/{}/edit", r.rule),
+        format!("/settings/macros/{}/edit", r.macro_id),
     ];
     for path in &paths {
         // Act
@@ -277,6 +339,10 @@ async fn another_accounts_records_are_the_not_found_page() {
         format!("/settings/canned_responses/{}/delete", r.canned),
         format!("/settings/custom_attributes/{}/delete", r.attribute),
         format!("/settings/webhooks/{}/delete", r.webhook),
+        format!("/settings/automation/{}/toggle", r.rule),
+        format!("/settings/automation/{}/clone", r.rule),
+        format!("/settings/automation/{}/delete", r.rule),
+        format!("/settings/macros/{}/delete", r.macro_id),
     ];
     for path in &deletes {
         let response = browser.post_form(&acme.page(path), &[]).await;
