@@ -27,6 +27,19 @@ try {
     await page.screenshot({ path: join(out, file) });
     console.log(`saved ${file}`);
   }
+
+  // The rule builder with a condition row redrawn for its attribute.
+  await page.goto(`${base}/settings/automation/new`);
+  await page.locator('#name').fill('Pedidos de boleto');
+  // Each change of a row's select reloads the page with the row redrawn.
+  const redraw = (act) => Promise.all([page.waitForEvent('load'), act()]);
+  await redraw(() => page.locator('#c0_attribute').selectOption('content'));
+  await redraw(() => page.locator('#c0_operator').selectOption('contains'));
+  await page.locator('#c0_value').fill('boleto\nsegunda via');
+  await redraw(() => page.locator('#a0_name').selectOption('add_private_note'));
+  await page.locator('#a0_text').fill('{{ contact.first_name }} pediu um boleto.');
+  await page.screenshot({ path: join(out, 'automation.png'), fullPage: true });
+  console.log('saved automation.png');
 } finally {
   await browser.close();
 }

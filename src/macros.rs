@@ -123,6 +123,16 @@ async fn load(
     account_id: AccountId,
     id: Option<i64>,
 ) -> Result<Vec<Macro>> {
+    load_with(conn, account_id, id, true).await
+}
+
+/// The macros, with their files when `with_files` (one more query per macro).
+async fn load_with(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    id: Option<i64>,
+    with_files: bool,
+) -> Result<Vec<Macro>> {
     let rows = sqlx::query_as!(
         Row,
         r#"select m.id, m.account_id, m.name, m.visibility, m.actions, m.created_at, m.updated_at,
@@ -149,7 +159,11 @@ async fn load(
                 email: email.unwrap_or_default(),
             })
         };
-        let files = files::of(conn, account_id, FileOwner::Macro(r.id)).await?;
+        let files = if with_files {
+            files::of(conn, account_id, FileOwner::Macro(r.id)).await?
+        } else {
+            Vec::new()
+        };
         out.push(Macro {
             id: r.id,
             account_id: AccountId(r.account_id),
@@ -169,6 +183,13 @@ async fn load(
 /// The macros `ctx` may see: global ones and their own personal ones.
 pub async fn list(app: &AppState, ctx: &AccountCtx) -> Result<Vec<Macro>> {
     let all = load(&mut *app.db.acquire().await?, ctx.account_id, None).await?;
+    Ok(all.into_iter().filter(|m| m.visible_to(ctx)).collect())
+}
+
+/// The macros `ctx` may run, without their files: what the conversation panel offers, in one
+/// query however many macros the account has.
+pub async fn runnable(app: &AppState, ctx: &AccountCtx) -> Result<Vec<Macro>> {
+    let all = load_with(&mut *app.db.acquire().await?, ctx.account_id, None, false).await?;
     Ok(all.into_iter().filter(|m| m.visible_to(ctx)).collect())
 }
 

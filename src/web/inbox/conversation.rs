@@ -420,7 +420,7 @@ async fn details(
             .collect(),
         attributes,
         previous,
-        macros: crate::macros::list(app, ctx)
+        macros: crate::macros::runnable(app, ctx)
             .await?
             .into_iter()
             .map(|m| Choice::new(m.id.to_string(), m.name, ""))
