@@ -2,11 +2,12 @@
 //! owned by the rule or macro whose actions name them. Each owner keeps its own copy of the
 //! bytes, so deleting a rule never breaks its clone.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 
 use crate::error::{Error, Result};
 use crate::ids::AccountId;
+use crate::jobs::{self, Job, JobError, JobSpec};
 use crate::state::AppState;
 use crate::storage::{self, Upload};
 
@@ -139,6 +140,45 @@ pub async fn keys(
     )
     .fetch_all(conn)
     .await?)
+}
+
+/// How long an uploaded file may wait for a rule or macro to name it before it is swept: files
+/// uploaded (through `attach_file` or the builder page) and never saved into one.
+pub const UNOWNED_FOR: chrono::Duration = chrono::Duration::hours(24);
+
+/// Deletes files nobody saved into a rule or macro within [`UNOWNED_FOR`], rows and bytes;
+/// runs hourly.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DeleteUnownedFiles;
+
+impl DeleteUnownedFiles {
+    /// Job key: one per database.
+    pub const KEY: &'static str = "periodic:delete_unowned_automation_files";
+}
+
+impl Job for DeleteUnownedFiles {
+    const KIND: &'static str = "automation.delete_unowned_files";
+
+    async fn run(self, app: AppState) -> std::result::Result<(), JobError> {
+        let now = app.clock.now();
+        let mut tx = app.db.begin().await?;
+        let keys = sqlx::query_scalar!(
+            "delete from automation_files
+             where rule_id is null and macro_id is null and created_at < $1
+             returning storage_key",
+            now - UNOWNED_FOR
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let next = JobSpec::at(now + chrono::Duration::hours(1)).keyed(Self::KEY);
+        jobs::enqueue(&mut tx, now, &Self, next).await?;
+        tx.commit().await?;
+        remove_keys(&app, &keys).await;
+        if !keys.is_empty() {
+            tracing::info!(files = keys.len(), "deleted unowned automation files");
+        }
+        Ok(())
+    }
 }
 
 /// Removes stored bytes (after the rows are gone).

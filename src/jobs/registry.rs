@@ -29,6 +29,7 @@ impl Registry {
         registry.register::<crate::webhooks::delivery::Deliver>();
         registry.register::<crate::mail::SendMail>();
         registry.register::<crate::macros::Execute>();
+        registry.register::<crate::automation::files::DeleteUnownedFiles>();
         registry
     }
 
@@ -87,6 +88,18 @@ pub(crate) async fn schedule_periodic(app: &AppState) -> anyhow::Result<()> {
         now,
         &crate::auth::sessions::DeleteExpiredSessions,
         spec,
+    )
+    .await?;
+    let sweep = JobSpec {
+        key: Some(crate::automation::files::DeleteUnownedFiles::KEY.to_owned()),
+        key_mode: KeyMode::Preserve,
+        ..JobSpec::default()
+    };
+    super::enqueue(
+        &mut conn,
+        now,
+        &crate::automation::files::DeleteUnownedFiles,
+        sweep,
     )
     .await?;
     Ok(())

@@ -448,3 +448,55 @@ async fn the_run_log_keeps_the_last_hundred_evaluations() {
     assert_eq!(runs.len(), 100);
     assert_eq!(runs[0]["conversation_id"], s.conversation, "newest first");
 }
+
+#[tokio::test]
+async fn files_never_saved_into_a_rule_are_swept_after_a_day() {
+    // Arrange: two uploads; only one is named by a rule.
+    let s = Setup::new().await;
+    let kept = attach(&s, "tabela.pdf", b"%PDF-1.4 tabela").await;
+    let orphan = attach(&s, "rascunho.pdf", b"%PDF-1.4 rascunho").await;
+    s.rule(json!({
+        "name": "Tabela",
+        "event_name": "conversation_created",
+        "conditions": [],
+        "actions": [action("send_attachment", json!([kept]))],
+    }))
+    .await;
+    let ids = || async {
+        sqlx::query_scalar::<_, i64>("select id from automation_files order by id")
+            .fetch_all(s.app.db())
+            .await
+            .expect("files")
+    };
+    let sweep = || async {
+        let mut conn = s.app.db().acquire().await.expect("conn");
+        atende::jobs::enqueue(
+            &mut conn,
+            s.app.clock().now(),
+            &atende::automation::files::DeleteUnownedFiles,
+            atende::jobs::JobSpec::default()
+                .keyed(atende::automation::files::DeleteUnownedFiles::KEY),
+        )
+        .await
+        .expect("enqueue");
+        drop(conn);
+        s.app.run_jobs().await;
+    };
+
+    // Act: a sweep within the day leaves the upload alone (a builder page may still save it).
+    sweep().await;
+    let within_a_day = ids().await;
+    s.app.clock().advance(chrono::Duration::hours(25));
+    sweep().await;
+
+    // Assert
+    assert_eq!(within_a_day, [kept, orphan]);
+    assert_eq!(ids().await, [kept], "only the unowned upload is gone");
+    let next: chrono::DateTime<chrono::Utc> =
+        sqlx::query_scalar("select run_at from jobs where key = $1 and state = 'pending'")
+            .bind(atende::automation::files::DeleteUnownedFiles::KEY)
+            .fetch_one(s.app.db())
+            .await
+            .expect("rescheduled");
+    assert!(next > s.app.clock().now() + chrono::Duration::minutes(59));
+}
