@@ -12,18 +12,18 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use self::builder::{ActionView, Catalogue, ConditionView, Op, Rows};
+use self::builder::{ActionView, Catalogue, ConditionView, Posted, Rows, form_response};
 use super::shared::{self, Done};
 use super::webhooks::when;
 use crate::automation::EventName;
 use crate::automation::actions::Owner;
 use crate::automation::rules::{self, Rule, RuleInput, Run};
-use crate::error::{Error, FieldErrors, Result};
+use crate::error::{FieldErrors, Result};
 use crate::i18n::Locale;
 use crate::roles::Permission;
 use crate::state::AppState;
 use crate::web::extract::PathId;
-use crate::web::form::{FormErrors, HxRequest, OrInvalid, see_other, unprocessable};
+use crate::web::form::{FormErrors, HxRequest, OrInvalid, see_other};
 use crate::web::labels::Choice;
 use crate::web::layout::Nav;
 use crate::web::session::{self, WebCtx};
@@ -161,13 +161,6 @@ impl RuleFormPage {
                 )
             })
             .collect();
-        // Row errors are drawn on their rows; the others next to their fields or on top.
-        let mut outside = FieldErrors::new();
-        for e in errors.iter() {
-            if !e.field.starts_with("conditions[") && !e.field.starts_with("actions[") {
-                outside.add(e.field.clone(), e.message.clone());
-            }
-        }
         Ok(RuleFormPage {
             tr: web.tr,
             nav: web.nav.clone(),
@@ -176,7 +169,7 @@ impl RuleFormPage {
             actions: catalogue.action_views(&rows.actions, errors),
             events,
             form,
-            errors: FormErrors::new(web.tr, &outside, FIELDS),
+            errors: builder::form_errors(web.tr, errors, FIELDS),
         })
     }
 
@@ -191,15 +184,6 @@ impl RuleFormPage {
     fn rows_refused(&self) -> bool {
         self.conditions.iter().any(|c| c.error.is_some())
             || self.actions.iter().any(|a| a.error.is_some())
-    }
-}
-
-/// A page of the builder: 200 while rows are edited, 422 when a save was refused.
-fn form_response(page: RuleFormPage, refused: bool) -> Response {
-    if refused {
-        session::no_store(unprocessable(page))
-    } else {
-        session::no_store(page.into_response())
     }
 }
 
@@ -220,68 +204,66 @@ async fn new_rule(State(app): State<AppState>, web: WebCtx) -> Result<Response> 
     Ok(form_response(page, false))
 }
 
-/// What a builder post carries.
-struct Posted {
-    form: RuleForm,
-    rows: Rows,
-    op: Op,
-    upload_errors: FieldErrors,
-}
-
-async fn read_posted(
-    app: &AppState,
-    web: &WebCtx,
-    multipart: std::result::Result<Multipart, MultipartRejection>,
-) -> Result<Posted> {
-    let multipart = multipart.map_err(|e| Error::BadRequest(e.body_text().into()))?;
-    let (pairs, upload_errors) = builder::read_multipart(app, &web.ctx, multipart).await?;
-    let (rows, op) = Rows::from_pairs(&pairs);
-    Ok(Posted {
-        form: RuleForm::from_pairs(&pairs),
-        rows,
-        op,
-        upload_errors,
+/// The rule a builder post describes.
+async fn input(app: &AppState, web: &WebCtx, form: &RuleForm, rows: &Rows) -> Result<RuleInput> {
+    let catalogue = Catalogue::load(app, &web.ctx, web.tr, Owner::Rule).await?;
+    Ok(RuleInput {
+        name: Some(form.name.clone()),
+        description: Some(Some(form.description.clone())),
+        event_name: Some(form.event_name.clone()),
+        conditions: Some(rows.conditions_json(&catalogue)),
+        actions: Some(rows.actions_json()),
+        active: Some(form.active),
     })
 }
 
-impl Posted {
-    async fn input(&self, app: &AppState, web: &WebCtx) -> Result<RuleInput> {
-        let catalogue = Catalogue::load(app, &web.ctx, web.tr, Owner::Rule).await?;
-        Ok(RuleInput {
-            name: Some(self.form.name.clone()),
-            description: Some(Some(self.form.description.clone())),
-            event_name: Some(self.form.event_name.clone()),
-            conditions: Some(self.rows.conditions_json(&catalogue)),
-            actions: Some(self.rows.actions_json()),
-            active: Some(self.form.active),
-        })
+/// A builder post for a new rule (`editing` none) or rule `editing`: a row edit redraws the
+/// builder; a save creates or updates the rule, or redraws it with the refusal.
+async fn save(
+    app: &AppState,
+    web: &WebCtx,
+    htmx: HxRequest,
+    editing: Option<i64>,
+    multipart: std::result::Result<Multipart, MultipartRejection>,
+) -> Result<Response> {
+    web.ctx.require(Permission::AutomationManage)?;
+    if let Some(id) = editing {
+        rules::get(app, &web.ctx, id).await?;
     }
+    let posted = Posted::read(app, &web.ctx, multipart).await?;
+    let form = RuleForm::from_pairs(&posted.pairs);
+    let errors = if posted.saves() {
+        let input = input(app, web, &form, &posted.rows).await?;
+        let saved = match editing {
+            None => rules::create(app, &web.ctx, input).await,
+            Some(id) => rules::update(app, &web.ctx, id, input).await,
+        };
+        match saved.or_invalid()? {
+            Ok(rule) => {
+                let done = match editing {
+                    None => Done::RuleCreated(rule.name),
+                    Some(_) => Done::RuleUpdated(rule.name),
+                };
+                shared::done(&web.session, done).await?;
+                return Ok(see_other(htmx, &list_url(web)));
+            }
+            Err(errors) => errors,
+        }
+    } else {
+        posted.upload_errors
+    };
+    let page = RuleFormPage::new(app, web, editing, form, &posted.rows, &errors).await?;
+    Ok(form_response(page, !errors.is_empty()))
 }
 
-/// `POST …/settings/automation`: a row edit redraws the builder; a save creates the rule.
+/// `POST …/settings/automation`.
 async fn create_rule(
     State(app): State<AppState>,
     web: WebCtx,
     htmx: HxRequest,
     multipart: std::result::Result<Multipart, MultipartRejection>,
 ) -> Result<Response> {
-    web.ctx.require(Permission::AutomationManage)?;
-    let posted = read_posted(&app, &web, multipart).await?;
-    let errors = if posted.op == Op::Edit || !posted.upload_errors.is_empty() {
-        posted.upload_errors.clone()
-    } else {
-        let input = posted.input(&app, &web).await?;
-        match rules::create(&app, &web.ctx, input).await.or_invalid()? {
-            Ok(rule) => {
-                shared::done(&web.session, Done::RuleCreated(rule.name)).await?;
-                return Ok(see_other(htmx, &list_url(&web)));
-            }
-            Err(errors) => errors,
-        }
-    };
-    let refused = !errors.is_empty();
-    let page = RuleFormPage::new(&app, &web, None, posted.form, &posted.rows, &errors).await?;
-    Ok(form_response(page, refused))
+    save(&app, &web, htmx, None, multipart).await
 }
 
 /// `GET …/settings/automation/{id}/edit`.
@@ -311,27 +293,7 @@ async fn update_rule(
     htmx: HxRequest,
     multipart: std::result::Result<Multipart, MultipartRejection>,
 ) -> Result<Response> {
-    web.ctx.require(Permission::AutomationManage)?;
-    rules::get(&app, &web.ctx, id).await?;
-    let posted = read_posted(&app, &web, multipart).await?;
-    let errors = if posted.op == Op::Edit || !posted.upload_errors.is_empty() {
-        posted.upload_errors.clone()
-    } else {
-        let input = posted.input(&app, &web).await?;
-        match rules::update(&app, &web.ctx, id, input)
-            .await
-            .or_invalid()?
-        {
-            Ok(rule) => {
-                shared::done(&web.session, Done::RuleUpdated(rule.name)).await?;
-                return Ok(see_other(htmx, &list_url(&web)));
-            }
-            Err(errors) => errors,
-        }
-    };
-    let refused = !errors.is_empty();
-    let page = RuleFormPage::new(&app, &web, Some(id), posted.form, &posted.rows, &errors).await?;
-    Ok(form_response(page, refused))
+    save(&app, &web, htmx, Some(id), multipart).await
 }
 
 /// `POST …/settings/automation/{id}/toggle`: the active switch of the list.

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 use super::automation::UPLOAD_LIMIT;
-use super::automation::builder::{self, ActionView, Catalogue, Op, Rows};
+use super::automation::builder::{self, ActionView, Catalogue, Posted, Rows, form_response};
 use super::shared::{self, Done};
 use crate::accounts::model::Role;
 use crate::automation::actions::Owner;
@@ -22,7 +22,7 @@ use crate::i18n::Locale;
 use crate::macros::{self, Macro, MacroInput, Visibility};
 use crate::state::AppState;
 use crate::web::extract::PathId;
-use crate::web::form::{FormErrors, HxRequest, OrInvalid, see_other, unprocessable};
+use crate::web::form::{FormErrors, HxRequest, OrInvalid, see_other};
 use crate::web::labels::Choice;
 use crate::web::layout::Nav;
 use crate::web::session::{self, WebCtx};
@@ -143,12 +143,6 @@ impl MacroFormPage {
             .into_iter()
             .map(|v| Choice::new(v.as_str(), visibility_label(web.tr, v), &form.visibility))
             .collect();
-        let mut outside = FieldErrors::new();
-        for e in errors.iter() {
-            if !e.field.starts_with("actions[") {
-                outside.add(e.field.clone(), e.message.clone());
-            }
-        }
         Ok(MacroFormPage {
             tr: web.tr,
             nav: web.nav.clone(),
@@ -156,7 +150,7 @@ impl MacroFormPage {
             actions: catalogue.action_views(&rows.actions, errors),
             visibilities,
             form,
-            errors: FormErrors::new(web.tr, &outside, FIELDS),
+            errors: builder::form_errors(web.tr, errors, FIELDS),
         })
     }
 
@@ -169,14 +163,6 @@ impl MacroFormPage {
 
     fn rows_refused(&self) -> bool {
         self.actions.iter().any(|a| a.error.is_some())
-    }
-}
-
-fn form_response(page: MacroFormPage, refused: bool) -> Response {
-    if refused {
-        session::no_store(unprocessable(page))
-    } else {
-        session::no_store(page.into_response())
     }
 }
 
@@ -194,35 +180,62 @@ async fn new_macro(State(app): State<AppState>, web: WebCtx) -> Result<Response>
     Ok(form_response(page, false))
 }
 
-/// Reads a posted macro form; a save is tried only when `save` allows it.
-async fn read_posted(
-    app: &AppState,
-    web: &WebCtx,
-    multipart: std::result::Result<Multipart, MultipartRejection>,
-) -> Result<(MacroForm, Rows, Op, FieldErrors)> {
-    let multipart = multipart.map_err(|e| Error::BadRequest(e.body_text().into()))?;
-    let (pairs, upload_errors) = builder::read_multipart(app, &web.ctx, multipart).await?;
-    let (rows, op) = Rows::from_pairs(&pairs);
+/// The macro form's own fields of a post.
+fn macro_form(pairs: &[(String, String)]) -> MacroForm {
     let mut form = MacroForm {
         name: String::new(),
         visibility: Visibility::Personal.as_str().to_owned(),
     };
-    for (key, value) in &pairs {
+    for (key, value) in pairs {
         match key.as_str() {
             "name" => form.name = value.clone(),
             "visibility" => form.visibility = value.trim().to_owned(),
             _ => {}
         }
     }
-    Ok((form, rows, op, upload_errors))
+    form
 }
 
-fn input(form: &MacroForm, rows: &Rows) -> MacroInput {
-    MacroInput {
-        name: Some(form.name.clone()),
-        visibility: Some(form.visibility.clone()),
-        actions: Some(rows.actions_json()),
+/// A post of the editor for a new macro (`editing` none) or macro `editing`: a row edit
+/// redraws it; a save creates or updates the macro, or redraws it with the refusal.
+async fn save(
+    app: &AppState,
+    web: &WebCtx,
+    htmx: HxRequest,
+    editing: Option<i64>,
+    multipart: std::result::Result<Multipart, MultipartRejection>,
+) -> Result<Response> {
+    if let Some(id) = editing {
+        editable(app, web, id).await?;
     }
+    let posted = Posted::read(app, &web.ctx, multipart).await?;
+    let form = macro_form(&posted.pairs);
+    let errors = if posted.saves() {
+        let input = MacroInput {
+            name: Some(form.name.clone()),
+            visibility: Some(form.visibility.clone()),
+            actions: Some(posted.rows.actions_json()),
+        };
+        let saved = match editing {
+            None => macros::create(app, &web.ctx, input).await,
+            Some(id) => macros::update(app, &web.ctx, id, input).await,
+        };
+        match saved.or_invalid()? {
+            Ok(saved) => {
+                let done = match editing {
+                    None => Done::MacroCreated(saved.name),
+                    Some(_) => Done::MacroUpdated(saved.name),
+                };
+                shared::done(&web.session, done).await?;
+                return Ok(see_other(htmx, &list_url(web)));
+            }
+            Err(errors) => errors,
+        }
+    } else {
+        posted.upload_errors
+    };
+    let page = MacroFormPage::new(app, web, editing, form, &posted.rows, &errors).await?;
+    Ok(form_response(page, !errors.is_empty()))
 }
 
 /// `POST …/settings/macros`.
@@ -232,24 +245,7 @@ async fn create_macro(
     htmx: HxRequest,
     multipart: std::result::Result<Multipart, MultipartRejection>,
 ) -> Result<Response> {
-    let (form, rows, op, upload_errors) = read_posted(&app, &web, multipart).await?;
-    let errors = if op == Op::Edit || !upload_errors.is_empty() {
-        upload_errors
-    } else {
-        match macros::create(&app, &web.ctx, input(&form, &rows))
-            .await
-            .or_invalid()?
-        {
-            Ok(created) => {
-                shared::done(&web.session, Done::MacroCreated(created.name)).await?;
-                return Ok(see_other(htmx, &list_url(&web)));
-            }
-            Err(errors) => errors,
-        }
-    };
-    let refused = !errors.is_empty();
-    let page = MacroFormPage::new(&app, &web, None, form, &rows, &errors).await?;
-    Ok(form_response(page, refused))
+    save(&app, &web, htmx, None, multipart).await
 }
 
 /// The macro `id` if the member may edit it; 403 when they may only run it.
@@ -285,25 +281,7 @@ async fn update_macro(
     htmx: HxRequest,
     multipart: std::result::Result<Multipart, MultipartRejection>,
 ) -> Result<Response> {
-    editable(&app, &web, id).await?;
-    let (form, rows, op, upload_errors) = read_posted(&app, &web, multipart).await?;
-    let errors = if op == Op::Edit || !upload_errors.is_empty() {
-        upload_errors
-    } else {
-        match macros::update(&app, &web.ctx, id, input(&form, &rows))
-            .await
-            .or_invalid()?
-        {
-            Ok(saved) => {
-                shared::done(&web.session, Done::MacroUpdated(saved.name)).await?;
-                return Ok(see_other(htmx, &list_url(&web)));
-            }
-            Err(errors) => errors,
-        }
-    };
-    let refused = !errors.is_empty();
-    let page = MacroFormPage::new(&app, &web, Some(id), form, &rows, &errors).await?;
-    Ok(form_response(page, refused))
+    save(&app, &web, htmx, Some(id), multipart).await
 }
 
 /// `POST …/settings/macros/{id}/delete`.

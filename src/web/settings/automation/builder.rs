@@ -11,7 +11,8 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::multipart::Multipart;
+use axum::extract::multipart::{Multipart, MultipartRejection};
+use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use crate::auth::context::{AccountCtx, Actor};
@@ -25,8 +26,9 @@ use crate::error::{Error, FieldErrors, Result};
 use crate::i18n::Locale;
 use crate::state::AppState;
 use crate::storage::Upload;
-use crate::web::form::field_message;
+use crate::web::form::{FormErrors, field_message, unprocessable};
 use crate::web::labels::Choice;
+use crate::web::session;
 
 /// The most rows of each kind the builder keeps (the services' own limits are lower).
 const MAX_ROWS: usize = 60;
@@ -220,7 +222,7 @@ impl Rows {
 /// Reads a builder form posted as multipart: its pairs, with each file of an `a{i}_upload`
 /// input stored first and named by an `a{i}_file` pair. Uploads that are refused are returned
 /// as errors of their action row.
-pub async fn read_multipart(
+async fn read_multipart(
     app: &AppState,
     ctx: &AccountCtx,
     mut multipart: Multipart,
@@ -264,6 +266,64 @@ pub async fn read_multipart(
         }
     }
     Ok((pairs, errors))
+}
+
+/// What a builder post carries: all its pairs (for the page's own fields), its rows, what it
+/// asks for, and the uploads that were refused.
+pub struct Posted {
+    /// Every field, files replaced by their `a{i}_file` pairs.
+    pub pairs: Vec<(String, String)>,
+    /// The rows, with `op` applied.
+    pub rows: Rows,
+    /// Save, or only redraw.
+    pub op: Op,
+    /// Refused uploads, as errors of their rows.
+    pub upload_errors: FieldErrors,
+}
+
+impl Posted {
+    /// Reads a builder post (see [`read_multipart`]).
+    pub async fn read(
+        app: &AppState,
+        ctx: &AccountCtx,
+        multipart: std::result::Result<Multipart, MultipartRejection>,
+    ) -> Result<Posted> {
+        let multipart = multipart.map_err(|e| Error::BadRequest(e.body_text().into()))?;
+        let (pairs, upload_errors) = read_multipart(app, ctx, multipart).await?;
+        let (rows, op) = Rows::from_pairs(&pairs);
+        Ok(Posted {
+            pairs,
+            rows,
+            op,
+            upload_errors,
+        })
+    }
+
+    /// Whether to call the service: a save with every upload stored.
+    pub fn saves(&self) -> bool {
+        self.op == Op::Save && self.upload_errors.is_empty()
+    }
+}
+
+/// The errors of a builder form that are not about a row (those are drawn on their rows), for
+/// the fields `placed` or the summary.
+pub fn form_errors(tr: Locale, errors: &FieldErrors, placed: &[&str]) -> FormErrors {
+    let mut outside = FieldErrors::new();
+    for e in errors.iter() {
+        if !e.field.starts_with("conditions[") && !e.field.starts_with("actions[") {
+            outside.add(e.field.clone(), e.message.clone());
+        }
+    }
+    FormErrors::new(tr, &outside, placed)
+}
+
+/// A builder page: 200 while rows are edited, 422 when a save was refused.
+pub fn form_response(page: impl IntoResponse, refused: bool) -> Response {
+    if refused {
+        session::no_store(unprocessable(page))
+    } else {
+        session::no_store(page.into_response())
+    }
 }
 
 fn text_of(value: &Value) -> Option<String> {
