@@ -111,9 +111,10 @@ impl Application {
             .with_graceful_shutdown(stop.clone().cancelled_owned());
         let mut server = tokio::spawn(server.into_future());
 
-        let workers_stop = CancellationToken::new();
+        // The workers stop claiming as soon as shutdown starts, finish or give back what they
+        // hold within the grace period, and return before the pool closes.
         let mut workers = if state.config.workers.concurrency > 0 {
-            let (state, token) = (state.clone(), workers_stop.clone());
+            let (state, token) = (state.clone(), stop.clone());
             Some(tokio::spawn(async move {
                 crate::jobs::worker::run(state, token, grace).await
             }))
@@ -145,13 +146,17 @@ impl Application {
             }
         }
         let _ = tokio::time::timeout(Duration::from_secs(1), hub).await;
-        workers_stop.cancel();
         if let Some(workers) = workers {
-            let budget = Duration::from_secs(9)
-                .saturating_sub(started.elapsed())
-                .max(Duration::from_secs(1));
-            if tokio::time::timeout(budget, workers).await.is_err() {
-                tracing::warn!("job worker did not stop in time");
+            // The worker's own grace has been running since `stop`; giving jobs back takes a
+            // few statements more.
+            let budget = (grace + Duration::from_secs(5)).saturating_sub(started.elapsed());
+            if tokio::time::timeout(budget.max(Duration::from_secs(1)), workers)
+                .await
+                .is_err()
+            {
+                tracing::warn!(
+                    "job worker did not stop in time; its jobs are retried when their lease expires"
+                );
             }
         }
         database.close(true).await?;
@@ -174,6 +179,7 @@ pub async fn build_state(
     Ok(AppState(Arc::new(App {
         http: crate::outbound::guarded_client(outbound.clone()),
         hub: crate::realtime::Hub::default(),
+        consumers: event_consumers(),
         outbound,
         db: pool,
         clock: config.clock.clone(),
@@ -183,6 +189,14 @@ pub async fn build_state(
         secret,
         shutdown: CancellationToken::new(),
     })))
+}
+
+/// What acts on recorded events, in the order each batch reaches them.
+pub fn event_consumers() -> crate::events::Consumers {
+    vec![
+        Box::new(crate::webhooks::dispatch::Deliveries),
+        Box::new(crate::automation::runner::Rules),
+    ]
 }
 
 /// Every route, with the cross-cutting layers: request ids, tracing, panics → 500, body

@@ -41,7 +41,8 @@ pub struct WorkerSettings {
     pub concurrency: usize,
     /// Longest sleep between looks at the queue when no notification arrives.
     pub poll_interval: Duration,
-    /// A job locked for longer than this is presumed abandoned by a dead process and retried.
+    /// How long a claimed job is held without its process renewing the hold (every third of
+    /// this); a job whose hold ran out is presumed abandoned by a dead process and retried.
     pub lease: Duration,
     /// Longest a single job may run before it is cancelled and retried.
     pub job_timeout: Duration,
@@ -52,7 +53,7 @@ impl Default for WorkerSettings {
         Self {
             concurrency: 4,
             poll_interval: Duration::from_secs(5),
-            lease: Duration::from_secs(300),
+            lease: Duration::from_secs(10),
             job_timeout: Duration::from_secs(120),
         }
     }

@@ -1,15 +1,18 @@
 //! The domain event log. Every change to conversations, messages and contacts records an event
 //! in the same transaction, so a committed change always has its event and a rolled-back one has
-//! none. Realtime updates, webhooks and automation rules consume these rows.
+//! none. Realtime updates read the NOTIFY each event sends; [`Consumer`]s (webhooks, automation
+//! rules, registered in `app.rs`) get the events someone subscribes to, in batches per account,
+//! from the [`Dispatch`] job.
 
 use chrono::{DateTime, Utc};
+use futures_util::future::BoxFuture;
 use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::PgConnection;
 
 use crate::auth::context::Actor;
 use crate::ids::AccountId;
-use crate::jobs::{Job, JobError, JobSpec};
+use crate::jobs::{Job, JobError, JobSpec, KeyMode};
 use crate::state::AppState;
 use crate::text_enum;
 
@@ -113,9 +116,10 @@ impl NewEvent {
 /// 8000 bytes, and each listener checks what its users may see anyway).
 pub const NOTIFY_CHANNEL: &str = "atende_events";
 
-/// Records events in the caller's transaction. Each one also notifies the realtime listeners
-/// (delivered at commit) and enqueues its dispatch job, which runs the consumers (webhooks;
-/// automation rules) in order per conversation.
+/// Records events in the caller's transaction, in one statement: each event is stored, notified
+/// to the realtime listeners (delivered at commit), and, when something subscribes to it
+/// (`event_subscriptions`: a webhook, an API inbox's URL, an automation rule), queued for its
+/// account's [`Dispatch`] job. An event nobody subscribes to creates no job.
 pub async fn record(
     conn: &mut PgConnection,
     account_id: AccountId,
@@ -123,48 +127,69 @@ pub async fn record(
     now: DateTime<Utc>,
     events: &[NewEvent],
 ) -> anyhow::Result<()> {
-    for event in events {
-        let id = sqlx::query_scalar!(
-            "insert into events (account_id, kind, conversation_id, message_id, contact_id, inbox_id,
-                                 changed_attributes, performed_by, data, created_at)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning id",
-            account_id.0,
-            event.kind as EventKind,
-            event.conversation_id,
-            event.message_id,
-            event.contact_id,
-            event.inbox_id,
-            event.changed_attributes,
-            actor.performed_by(),
-            event.data,
-            now
-        )
-        .fetch_one(&mut *conn)
-        .await?;
-        let notice = json!({
-            "id": id, "account_id": account_id, "kind": event.kind,
-            "conversation_id": event.conversation_id, "message_id": event.message_id,
-            "contact_id": event.contact_id, "inbox_id": event.inbox_id,
-        });
-        sqlx::query!(
-            "select pg_notify($1, $2)",
-            NOTIFY_CHANNEL,
-            notice.to_string()
-        )
-        .execute(&mut *conn)
-        .await?;
-        let queue = match (event.conversation_id, event.contact_id) {
-            (Some(conversation), _) => format!("events:conversation:{conversation}"),
-            (None, Some(contact)) => format!("events:contact:{contact}"),
-            (None, None) => format!("events:account:{account_id}"),
-        };
-        let spec = JobSpec {
-            account_id: Some(account_id),
-            ..JobSpec::default()
-        }
-        .in_queue(queue);
-        crate::jobs::enqueue(conn, now, &Dispatch { event_id: id }, spec).await?;
+    if events.is_empty() {
+        return Ok(());
     }
+    let kinds: Vec<String> = events.iter().map(|e| e.kind.as_str().to_owned()).collect();
+    let conversations: Vec<Option<i64>> = events.iter().map(|e| e.conversation_id).collect();
+    let messages: Vec<Option<i64>> = events.iter().map(|e| e.message_id).collect();
+    let contacts: Vec<Option<i64>> = events.iter().map(|e| e.contact_id).collect();
+    let inboxes: Vec<Option<i64>> = events.iter().map(|e| e.inbox_id).collect();
+    let changes: Vec<Option<Value>> = events
+        .iter()
+        .map(|e| e.changed_attributes.clone())
+        .collect();
+    let data: Vec<Value> = events.iter().map(|e| e.data.clone()).collect();
+    let performed_by = actor.performed_by();
+    let by_automation = matches!(actor, Actor::Automation { .. });
+    let dispatch = Dispatch { account_id };
+    sqlx::query!(
+        r#"with new_events as (
+               insert into events (account_id, kind, conversation_id, message_id, contact_id, inbox_id,
+                                   changed_attributes, performed_by, data, created_at)
+               select $1, u.kind, u.conversation_id, u.message_id, u.contact_id, u.inbox_id, u.changes,
+                      $8, u.data, $9
+               from unnest($2::text[], $3::int8[], $4::int8[], $5::int8[], $6::int8[], $7::jsonb[], $10::jsonb[])
+                    with ordinality as u(kind, conversation_id, message_id, contact_id, inbox_id, changes, data, n)
+               order by u.n
+               returning id, kind, conversation_id, message_id, contact_id, inbox_id
+           ), notices as (
+               select pg_notify($11, json_build_object(
+                   'id', e.id, 'account_id', $1::int8, 'kind', e.kind, 'conversation_id', e.conversation_id,
+                   'message_id', e.message_id, 'contact_id', e.contact_id, 'inbox_id', e.inbox_id)::text)
+               from new_events e
+           ), queued as (
+               insert into event_dispatch (account_id, event_id)
+               select $1, e.id from new_events e
+               where exists (select 1 from event_subscriptions s
+                             where s.account_id = $1 and s.kind = e.kind
+                               and (s.inbox_id is null or s.inbox_id = e.inbox_id)
+                               and (s.automation_events or not $12))
+               returning event_id
+           ), dispatcher as (
+               select jobs_enqueue_keyed($13, $14, $15, 'preserve', $9, $16, $1, $9)
+               from (select 1 from queued limit 1) q
+           )
+           select (select count(*) from notices) as "notified!", (select count(*) from dispatcher) as "dispatched!""#,
+        account_id.0,
+        &kinds,
+        &conversations as &[Option<i64>],
+        &messages as &[Option<i64>],
+        &contacts as &[Option<i64>],
+        &inboxes as &[Option<i64>],
+        &changes as &[Option<Value>],
+        performed_by,
+        now,
+        &data,
+        NOTIFY_CHANNEL,
+        by_automation,
+        Dispatch::KIND,
+        serde_json::to_value(&dispatch)?,
+        Dispatch::key(account_id),
+        Dispatch::MAX_ATTEMPTS,
+    )
+    .fetch_one(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -200,51 +225,116 @@ pub struct Event {
 
 /// Loads an event.
 pub async fn load(conn: &mut PgConnection, id: i64) -> anyhow::Result<Option<Event>> {
-    let row = sqlx::query!(
-        r#"select id, account_id, kind as "kind: EventKind", conversation_id, message_id, contact_id, inbox_id,
-                  changed_attributes, performed_by, data, created_at, snapshot
-           from events where id = $1"#,
-        id
-    )
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|r| Event {
-        id: r.id,
-        account_id: AccountId(r.account_id),
-        kind: r.kind,
-        conversation_id: r.conversation_id,
-        message_id: r.message_id,
-        contact_id: r.contact_id,
-        inbox_id: r.inbox_id,
-        changed_attributes: r.changed_attributes,
-        performed_by: r.performed_by,
-        data: r.data,
-        created_at: r.created_at,
-        snapshot: r.snapshot,
-    }))
+    Ok(load_many(conn, &[id]).await?.pop())
 }
 
-/// Runs the consumers of one event: creates its webhook deliveries, then runs the automation
-/// rules listening to it. Idempotent: a delivery is unique per (event, target), a rule's run per
-/// (rule, event).
+/// Loads events by id, in id order.
+pub async fn load_many(conn: &mut PgConnection, ids: &[i64]) -> anyhow::Result<Vec<Event>> {
+    let rows = sqlx::query!(
+        r#"select id, account_id, kind as "kind: EventKind", conversation_id, message_id, contact_id, inbox_id,
+                  changed_attributes, performed_by, data, created_at, snapshot
+           from events where id = any($1) order by id"#,
+        ids
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Event {
+            id: r.id,
+            account_id: AccountId(r.account_id),
+            kind: r.kind,
+            conversation_id: r.conversation_id,
+            message_id: r.message_id,
+            contact_id: r.contact_id,
+            inbox_id: r.inbox_id,
+            changed_attributes: r.changed_attributes,
+            performed_by: r.performed_by,
+            data: r.data,
+            created_at: r.created_at,
+            snapshot: r.snapshot,
+        })
+        .collect())
+}
+
+/// Something that acts on recorded events (webhook deliveries, automation rules), registered
+/// at the composition root (`app.rs`). It receives its account's queued events in batches, in
+/// id order, inside the dispatcher's transaction: what it writes commits together with the
+/// removal of the batch from the queue, so a batch is handled exactly once or not at all.
+pub trait Consumer: Send + Sync + std::fmt::Debug {
+    /// Handles a batch of one account's events (oldest first). Heavy or slow work (HTTP, rule
+    /// actions) is not done here but queued for its own job.
+    fn consume<'a>(
+        &'a self,
+        app: &'a AppState,
+        tx: &'a mut PgConnection,
+        events: &'a [Event],
+    ) -> BoxFuture<'a, anyhow::Result<()>>;
+}
+
+/// The consumers of this process.
+pub type Consumers = Vec<Box<dyn Consumer>>;
+
+/// Events handled per dispatcher transaction.
+const BATCH: i64 = 500;
+/// How long one dispatcher run keeps taking batches before it lets other jobs in.
+const RUN_BUDGET: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Dispatches an account's queued events to the consumers, a batch per transaction, oldest
+/// first. One runs per account at a time (it is keyed), so the events of a conversation are
+/// handled in order; events recorded during a run get a run of their own.
 #[derive(Debug, Serialize, serde::Deserialize)]
 pub struct Dispatch {
-    /// The event.
-    pub event_id: i64,
+    /// The account.
+    pub account_id: AccountId,
+}
+
+impl Dispatch {
+    /// The job key of an account's dispatcher.
+    pub fn key(account_id: AccountId) -> String {
+        format!("events.dispatch:{account_id}")
+    }
 }
 
 impl Job for Dispatch {
     const KIND: &'static str = "events.dispatch";
 
     async fn run(self, app: AppState) -> Result<(), JobError> {
-        let mut tx = app.db.begin().await?;
-        let Some(event) = load(&mut tx, self.event_id).await? else {
-            return Ok(());
-        };
-        crate::webhooks::dispatch::fan_out(&app, &mut tx, &event).await?;
-        tx.commit().await?;
-        crate::automation::runner::on_event(&app, &event).await?;
-        Ok(())
+        let started = std::time::Instant::now();
+        loop {
+            let mut tx = app.db.begin().await?;
+            let ids = sqlx::query_scalar!(
+                "delete from event_dispatch where account_id = $1 and event_id in (
+                     select event_id from event_dispatch where account_id = $1
+                     order by event_id limit $2 for update skip locked)
+                 returning event_id",
+                self.account_id.0,
+                BATCH
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+            if ids.is_empty() {
+                return Ok(());
+            }
+            let events = load_many(&mut tx, &ids).await?;
+            for consumer in &app.consumers {
+                consumer.consume(&app, &mut tx, &events).await?;
+            }
+            tx.commit().await?;
+            app.metrics.events_dispatched(events.len());
+            if (ids.len() as i64) < BATCH {
+                return Ok(());
+            }
+            if started.elapsed() > RUN_BUDGET {
+                // More is queued: give the worker slot back and continue in a new run.
+                let mut conn = app.db.acquire().await?;
+                let spec = JobSpec::default()
+                    .keyed_with(Self::key(self.account_id), KeyMode::Preserve)
+                    .for_account(self.account_id);
+                crate::jobs::enqueue(&mut conn, app.clock.now(), &self, spec).await?;
+                return Ok(());
+            }
+        }
     }
 }
 

@@ -57,6 +57,7 @@ pub struct Metrics {
     jobs_processed: Family<JobLabels, Counter>,
     job_duration: Family<JobLabels, Histogram, fn() -> Histogram>,
     jobs: Family<StateLabels, Gauge>,
+    events_dispatched: Counter,
 }
 
 impl Default for Metrics {
@@ -88,6 +89,12 @@ impl Default for Metrics {
             job_duration.clone(),
         );
         registry.register("jobs", "Jobs in the queue by state", jobs.clone());
+        let events_dispatched = Counter::default();
+        registry.register(
+            "events_dispatched",
+            "Events handed to their consumers (webhooks, automation) by this process",
+            events_dispatched.clone(),
+        );
         Self {
             registry,
             requests,
@@ -95,6 +102,7 @@ impl Default for Metrics {
             jobs_processed,
             job_duration,
             jobs,
+            events_dispatched,
         }
     }
 }
@@ -113,6 +121,11 @@ impl Metrics {
         self.latency
             .get_or_create(&RouteLabels { method, route })
             .observe(elapsed.as_secs_f64());
+    }
+
+    /// Counts events handed to their consumers.
+    pub fn events_dispatched(&self, n: usize) {
+        self.events_dispatched.inc_by(n as u64);
     }
 
     /// Records one finished job run.
@@ -137,6 +150,7 @@ impl Metrics {
         for (state, value) in [
             ("ready", counts.ready),
             ("scheduled", counts.scheduled),
+            ("queued", counts.queued),
             ("running", counts.running),
             ("dead", counts.dead),
         ] {

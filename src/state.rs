@@ -47,6 +47,8 @@ pub struct App {
     pub outbound: std::sync::Arc<crate::outbound::OutboundPolicy>,
     /// Fan-out of live updates to this process's browsers.
     pub hub: crate::realtime::Hub,
+    /// What acts on recorded events (registered in `app.rs`).
+    pub consumers: crate::events::Consumers,
 }
 
 impl App {

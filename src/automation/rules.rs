@@ -83,7 +83,7 @@ pub struct Run {
     pub failed_reason: Option<String>,
     /// The actions' results.
     pub results: Vec<actions::ActionResult>,
-    /// `running` while the actions run, then `done`.
+    /// `pending` until its actions start, `running` while they run, then `done`.
     pub state: String,
     /// When.
     pub created_at: DateTime<Utc>,

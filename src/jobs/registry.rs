@@ -26,7 +26,8 @@ impl Registry {
         registry.register::<crate::conversations::service::EndSnooze>();
         registry.register::<crate::conversations::service::BulkAction>();
         registry.register::<crate::events::Dispatch>();
-        registry.register::<crate::webhooks::delivery::Deliver>();
+        registry.register::<crate::webhooks::delivery::Send>();
+        registry.register::<crate::automation::runner::RunActions>();
         registry.register::<crate::mail::SendMail>();
         registry.register::<crate::macros::Execute>();
         registry.register::<crate::automation::files::DeleteUnownedFiles>();

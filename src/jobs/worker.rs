@@ -1,5 +1,6 @@
-//! Claiming and running jobs: the long-running worker loop of `atende serve`, and
-//! [`run_due_jobs`], which tests call to drain due jobs deterministically.
+//! Claiming and running jobs: the long-running worker loop of `atende serve` (batched claims,
+//! leases renewed by a heartbeat, expired leases taken back, a shutdown that gives back what it
+//! could not finish), and [`run_due_jobs`], which tests call to drain due jobs deterministically.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -7,8 +8,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures_util::FutureExt;
-use sqlx::PgPool;
 use sqlx::postgres::PgListener;
+use sqlx::{PgConnection, PgPool};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -17,7 +18,7 @@ use tracing::Instrument;
 use super::{JobError, NOTIFY_CHANNEL};
 use crate::state::AppState;
 
-/// A job this process has locked.
+/// A job this process holds.
 #[derive(Debug)]
 struct Claimed {
     id: i64,
@@ -25,6 +26,9 @@ struct Claimed {
     payload: serde_json::Value,
     attempts: i32,
     max_attempts: i32,
+    queue: Option<String>,
+    lock_key: Option<String>,
+    account_id: Option<i64>,
 }
 
 /// How a run ended.
@@ -38,43 +42,130 @@ pub enum Outcome {
     Dead,
 }
 
+/// Claims up to `limit` due jobs, oldest run time first. A pending job whose key is running
+/// elsewhere is skipped until that run ends.
 async fn claim(
     pool: &PgPool,
     worker: &str,
     now: DateTime<Utc>,
     lease: Duration,
-) -> anyhow::Result<Option<Claimed>> {
-    let abandoned_before = now - chrono::Duration::from_std(lease)?;
-    // Only the oldest pending job of a serial queue is eligible, and only when nobody holds it,
-    // so a queue runs one job at a time, in order, across processes.
-    let row = sqlx::query_as!(
+    limit: i64,
+) -> anyhow::Result<Vec<Claimed>> {
+    let lease_until = now + chrono::Duration::from_std(lease)?;
+    let mut jobs = sqlx::query_as!(
         Claimed,
         "with next as (
              select j.id from jobs j
              where j.state = 'pending' and j.run_at <= $1
-               and (j.locked_at is null or j.locked_at < $3)
-               and (j.queue is null
-                    or j.id = (select min(h.id) from jobs h where h.queue = j.queue and h.state = 'pending'))
-             order by j.priority desc, j.run_at, j.id
-             limit 1
+               and (j.key is null
+                    or not exists (select 1 from jobs r where r.state = 'running' and r.lock_key = j.key))
+             order by j.run_at, j.id
+             limit $4
              for update of j skip locked
          )
-         update jobs set locked_at = $1, locked_by = $2, attempts = jobs.attempts + 1
+         update jobs set state = 'running', locked_by = $2, lease_until = $3,
+                         attempts = jobs.attempts + 1, lock_key = jobs.key, key = null
          from next where jobs.id = next.id
-         returning jobs.id, jobs.kind, jobs.payload, jobs.attempts, jobs.max_attempts",
+         returning jobs.id, jobs.kind, jobs.payload, jobs.attempts, jobs.max_attempts, jobs.queue,
+                   jobs.lock_key, jobs.account_id",
         now,
         worker,
-        abandoned_before
+        lease_until,
+        limit
     )
-    .fetch_optional(pool)
+    .fetch_all(pool)
     .await?;
-    Ok(row)
+    jobs.sort_by_key(|j| j.id);
+    Ok(jobs)
 }
 
 /// Exponential backoff: e^attempts seconds, capped at six hours.
 fn backoff(attempts: i32) -> chrono::Duration {
     let secs = (attempts.clamp(1, 10) as f64).exp().min(6.0 * 3600.0);
     chrono::Duration::milliseconds((secs * 1000.0) as i64)
+}
+
+/// The next job of a serial queue becomes its head, now that the previous head has left it.
+async fn advance_queue(conn: &mut PgConnection, queue: &str) -> anyhow::Result<()> {
+    let left = sqlx::query_scalar!(
+        "update job_queues set size = size - 1 where name = $1 returning size",
+        queue
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    match left {
+        // A separate statement, so it sees jobs enqueued by transactions the update waited for.
+        Some(left) if left > 0 => {
+            sqlx::query!(
+                "update jobs set state = 'pending'
+                 where id = (select id from jobs where queue = $1 and state = 'queued' order by id limit 1)",
+                queue
+            )
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query!("select pg_notify($1, $2)", NOTIFY_CHANNEL, queue)
+                .execute(&mut *conn)
+                .await?;
+        }
+        _ => {
+            sqlx::query!("delete from job_queues where name = $1 and size = 0", queue)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Puts a held job back to pending at `run_at`, with its key. When a newer job took the key in
+/// the meantime, that job supersedes this one (same work, or a moved deadline), which is
+/// deleted instead. Returns false when the job was no longer held by `worker`.
+async fn give_back(
+    conn: &mut PgConnection,
+    id: i64,
+    worker: &str,
+    run_at: DateTime<Utc>,
+    error: Option<&str>,
+    count_attempt: bool,
+) -> anyhow::Result<bool> {
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let restored = sqlx::query!(
+        "update jobs set state = 'pending', locked_by = null, lease_until = null, run_at = $3,
+             last_error = coalesce($4, last_error), key = lock_key, lock_key = null,
+             attempts = case when $5 then attempts else greatest(attempts - 1, 0) end
+         where id = $1 and locked_by = $2 and state = 'running'
+           and (lock_key is null or not exists (select 1 from jobs p where p.key = jobs.lock_key))",
+        id,
+        worker,
+        run_at,
+        error,
+        count_attempt
+    )
+    .execute(&mut *tx)
+    .await;
+    let restored = match restored {
+        Ok(done) => done.rows_affected() > 0,
+        // A newer job took the key between the check and the update.
+        Err(sqlx::Error::Database(e)) if e.constraint() == Some("jobs_key_key") => false,
+        Err(e) => return Err(e.into()),
+    };
+    if !restored {
+        let superseded = sqlx::query!(
+            "delete from jobs where id = $1 and locked_by = $2 and state = 'running'",
+            id,
+            worker
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if superseded == 0 {
+            return Ok(false);
+        }
+    }
+    sqlx::query!("select pg_notify($1, 'given back')", NOTIFY_CHANNEL)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 async fn finish(
@@ -86,13 +177,19 @@ async fn finish(
     let now = app.clock.now();
     let (error, retry_at) = match result {
         Ok(()) => {
-            sqlx::query!(
+            let mut tx = app.db.begin().await?;
+            let deleted = sqlx::query!(
                 "delete from jobs where id = $1 and locked_by = $2",
                 job.id,
                 worker
             )
-            .execute(&app.db)
-            .await?;
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if deleted > 0 {
+                end_hold(&mut tx, job).await?;
+            }
+            tx.commit().await?;
             return Ok(Outcome::Completed);
         }
         Err(JobError::Retry(e)) => (format!("{e:#}"), Some(now + backoff(job.attempts))),
@@ -102,34 +199,53 @@ async fn finish(
     match retry_at.filter(|_| job.attempts < job.max_attempts) {
         Some(at) => {
             tracing::warn!(job.id = job.id, job.kind = %job.kind, attempts = job.attempts, error = %error, retry_at = %at, "job failed; will retry");
-            sqlx::query!(
-                "update jobs set locked_at = null, locked_by = null, last_error = $3, run_at = $4
-                 where id = $1 and locked_by = $2",
+            give_back(
+                &mut *app.db.acquire().await?,
                 job.id,
                 worker,
-                error,
-                at
+                at,
+                Some(&error),
+                true,
             )
-            .execute(&app.db)
             .await?;
             Ok(Outcome::Retrying)
         }
         None => {
             tracing::error!(job.id = job.id, job.kind = %job.kind, attempts = job.attempts, error = %error, "job failed for good; kept as dead");
-            sqlx::query!(
-                "update jobs set state = 'dead', locked_at = null, locked_by = null, key = null,
-                     last_error = $3, failed_at = $4
+            let mut tx = app.db.begin().await?;
+            let died = sqlx::query!(
+                "update jobs set state = 'dead', locked_by = null, lease_until = null, key = null,
+                     lock_key = null, last_error = $3, failed_at = $4
                  where id = $1 and locked_by = $2",
                 job.id,
                 worker,
                 error,
                 now
             )
-            .execute(&app.db)
-            .await?;
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if died > 0 {
+                end_hold(&mut tx, job).await?;
+            }
+            tx.commit().await?;
             Ok(Outcome::Dead)
         }
     }
+}
+
+/// What follows a job leaving for good: its serial queue moves on, and a pending job of its key
+/// (which waited for this run) is announced.
+async fn end_hold(conn: &mut PgConnection, job: &Claimed) -> anyhow::Result<()> {
+    if let Some(queue) = &job.queue {
+        advance_queue(conn, queue).await?;
+    }
+    if job.lock_key.is_some() {
+        sqlx::query!("select pg_notify($1, $2)", NOTIFY_CHANNEL, job.kind)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Runs one claimed job to its outcome: panics and timeouts count as retryable failures.
@@ -137,6 +253,20 @@ async fn execute(app: &AppState, worker: &str, job: Claimed) -> anyhow::Result<O
     let span = tracing::info_span!("job", job.id = job.id, job.kind = %job.kind, job.attempt = job.attempts);
     async {
         let started = std::time::Instant::now();
+        // A transaction that found this key pending (and so enqueued nothing) may still be
+        // writing this run's work; it holds the key's lock shared until it commits (see
+        // `jobs_enqueue_keyed`). When one does, a follow-up run picks up what it writes.
+        let settled = match &job.lock_key {
+            Some(key) => {
+                sqlx::query_scalar!(
+                    "select pg_try_advisory_xact_lock(hashtextextended($1, 0)) as \"settled!\"",
+                    key
+                )
+                .fetch_one(&app.db)
+                .await?
+            }
+            None => true,
+        };
         let run = app
             .jobs
             .dispatch(&job.kind, job.payload.clone(), app.clone());
@@ -151,6 +281,9 @@ async fn execute(app: &AppState, worker: &str, job: Claimed) -> anyhow::Result<O
             Err(_elapsed) => Err(JobError::Retry(anyhow::anyhow!("job timed out"))),
         };
         let outcome = finish(app, worker, &job, result).await?;
+        if let (false, Outcome::Completed, Some(key)) = (settled, outcome, &job.lock_key) {
+            follow_up(app, &job, key).await?;
+        }
         app.metrics
             .job_finished(&job.kind, outcome, started.elapsed());
         tracing::debug!(?outcome, "job finished");
@@ -160,6 +293,27 @@ async fn execute(app: &AppState, worker: &str, job: Claimed) -> anyhow::Result<O
     .await
 }
 
+/// Enqueues the key's job again shortly (kept if one is already pending).
+async fn follow_up(app: &AppState, job: &Claimed, key: &str) -> anyhow::Result<()> {
+    let now = app.clock.now();
+    sqlx::query_scalar!(
+        "select jobs_enqueue_keyed($1, $2, $3, 'preserve', $4, $5, $6, $7)",
+        job.kind,
+        job.payload,
+        key,
+        now + chrono::Duration::milliseconds(FOLLOW_UP_MS),
+        job.max_attempts,
+        job.account_id,
+        now
+    )
+    .fetch_one(&app.db)
+    .await?;
+    Ok(())
+}
+
+/// Delay of a follow-up run: long enough for the transactions in flight to commit.
+const FOLLOW_UP_MS: i64 = 20;
+
 /// Runs every job that is due by the application's clock, one at a time, until none is left.
 /// Jobs that become due while draining (a retry in the past, a job enqueued by a job) run too.
 /// Returns how many runs happened. Panics past 10,000 runs: a job that re-enqueues itself as
@@ -167,8 +321,18 @@ async fn execute(app: &AppState, worker: &str, job: Claimed) -> anyhow::Result<O
 pub async fn run_due_jobs(app: &AppState) -> anyhow::Result<usize> {
     let worker = format!("drain-{}", uuid::Uuid::new_v4());
     let mut runs = 0;
-    while let Some(job) = claim(&app.db, &worker, app.clock.now(), app.config.workers.lease).await?
-    {
+    loop {
+        let claimed = claim(
+            &app.db,
+            &worker,
+            app.clock.now(),
+            app.config.workers.lease,
+            1,
+        )
+        .await?;
+        let Some(job) = claimed.into_iter().next() else {
+            break;
+        };
         execute(app, &worker, job).await?;
         runs += 1;
         assert!(
@@ -179,9 +343,68 @@ pub async fn run_due_jobs(app: &AppState) -> anyhow::Result<usize> {
     Ok(runs)
 }
 
-/// The background worker of one process: claims due jobs up to the configured concurrency,
-/// wakes on NOTIFY, at the next scheduled run time, or after the poll interval, and stops
-/// claiming when `cancel` fires. Running jobs get `grace` to finish; the rest are released.
+/// Renews the leases this worker holds, and takes back jobs whose lease ran out (their process
+/// died): retried, or dead once out of attempts.
+async fn heartbeat(app: &AppState, worker: &str) -> anyhow::Result<()> {
+    let now = app.clock.now();
+    let lease = chrono::Duration::from_std(app.config.workers.lease)?;
+    sqlx::query!(
+        "update jobs set lease_until = $2 where locked_by = $1 and state = 'running'",
+        worker,
+        now + lease
+    )
+    .execute(&app.db)
+    .await?;
+    let expired = sqlx::query!(
+        "select id, locked_by as \"locked_by!\", attempts, max_attempts, queue, lock_key, kind, account_id from jobs
+         where state = 'running' and lease_until < $1 order by lease_until limit 100",
+        now
+    )
+    .fetch_all(&app.db)
+    .await?;
+    for job in expired {
+        let holder = job.locked_by.clone();
+        tracing::warn!(job.id = job.id, job.kind = %job.kind, worker = %holder, "job lease expired; its worker is gone");
+        let mut conn = app.db.acquire().await?;
+        if job.attempts < job.max_attempts {
+            give_back(
+                &mut conn,
+                job.id,
+                &holder,
+                now,
+                Some("the process running it stopped (lease expired)"),
+                true,
+            )
+            .await?;
+        } else {
+            let claimed = Claimed {
+                id: job.id,
+                kind: job.kind,
+                payload: serde_json::Value::Null,
+                attempts: job.attempts,
+                max_attempts: job.max_attempts,
+                queue: job.queue,
+                lock_key: job.lock_key,
+                account_id: job.account_id,
+            };
+            finish(
+                app,
+                &holder,
+                &claimed,
+                Err(JobError::Fatal(anyhow::anyhow!(
+                    "the process running it stopped (lease expired) on its last attempt"
+                ))),
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The background worker of one process: claims due jobs in batches up to the configured
+/// concurrency, wakes on NOTIFY, at the next scheduled run time, or after the poll interval,
+/// renews its leases, and stops claiming when `cancel` fires. Running jobs get `grace` to
+/// finish; the rest are given back before this returns (so before the pool closes).
 pub async fn run(app: AppState, cancel: CancellationToken, grace: Duration) -> anyhow::Result<()> {
     let settings = app.config.workers.clone();
     let worker = format!("{}-{}", hostname(), uuid::Uuid::new_v4());
@@ -191,31 +414,67 @@ pub async fn run(app: AppState, cancel: CancellationToken, grace: Duration) -> a
     listener.listen(NOTIFY_CHANNEL).await?;
     let permits = Arc::new(Semaphore::new(settings.concurrency.max(1)));
     let mut running: JoinSet<()> = JoinSet::new();
-    loop {
-        // Fill every free slot with a due job.
-        while let Ok(permit) = permits.clone().try_acquire_owned() {
-            match claim(&app.db, &worker, app.clock.now(), settings.lease).await {
-                Ok(Some(job)) => {
-                    let (app, worker) = (app.clone(), worker.clone());
-                    running.spawn(async move {
-                        if let Err(e) = execute(&app, &worker, job).await {
-                            tracing::error!(error = %format!("{e:#}"), "recording a job outcome failed");
-                        }
-                        drop(permit);
-                    });
+    let beat_stop = CancellationToken::new();
+    let beat = {
+        let (app, worker, stop) = (app.clone(), worker.clone(), beat_stop.clone());
+        let every = (settings.lease / 3).max(Duration::from_millis(100));
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    _ = tokio::time::sleep(every) => {}
                 }
-                Ok(None) => break,
+                if let Err(e) = heartbeat(&app, &worker).await {
+                    tracing::warn!(error = %format!("{e:#}"), "job heartbeat failed");
+                }
+            }
+        })
+    };
+    loop {
+        // Fill every free slot with a due job, in one claim.
+        let free = permits.available_permits();
+        let mut idle = false;
+        if free > 0 {
+            match claim(
+                &app.db,
+                &worker,
+                app.clock.now(),
+                settings.lease,
+                free as i64,
+            )
+            .await
+            {
+                Ok(jobs) => {
+                    idle = jobs.len() < free;
+                    for job in jobs {
+                        let Ok(permit) = permits.clone().try_acquire_owned() else {
+                            break;
+                        };
+                        let (app, worker) = (app.clone(), worker.clone());
+                        running.spawn(async move {
+                            if let Err(e) = execute(&app, &worker, job).await {
+                                tracing::error!(error = %format!("{e:#}"), "recording a job outcome failed");
+                            }
+                            drop(permit);
+                        });
+                    }
+                }
                 Err(e) => {
-                    tracing::error!(error = %format!("{e:#}"), "claiming a job failed");
-                    break;
+                    tracing::error!(error = %format!("{e:#}"), "claiming jobs failed");
+                    idle = true;
                 }
             }
         }
-        let wait = next_wake(&app, settings.poll_interval).await;
+        // Busy: wake when a slot frees. Idle: sleep until the next run time (at most the poll).
+        let wait = if idle {
+            next_wake(&app, settings.poll_interval).await
+        } else {
+            settings.poll_interval
+        };
         tokio::select! {
             _ = cancel.cancelled() => break,
             notification = listener.try_recv() => match notification {
-                Ok(Some(_)) => {}
+                Ok(Some(_)) => while listener.next_buffered().is_some() {},
                 // The connection dropped and was re-established; anything notified meanwhile
                 // is still in the table, so the next pass finds it.
                 Ok(None) => tracing::warn!("job listener reconnected"),
@@ -229,18 +488,19 @@ pub async fn run(app: AppState, cancel: CancellationToken, grace: Duration) -> a
         }
     }
     drain(&app, &worker, running, grace).await;
+    beat_stop.cancel();
+    let _ = beat.await;
     tracing::info!(worker = %worker, "job worker stopped");
     Ok(())
 }
 
 /// How long to sleep: until the next scheduled job, at most `poll`.
 async fn next_wake(app: &AppState, poll: Duration) -> Duration {
-    let next: Option<DateTime<Utc>> = sqlx::query_scalar!(
-        "select min(run_at) from jobs where state = 'pending' and locked_at is null"
-    )
-    .fetch_one(&app.db)
-    .await
-    .unwrap_or(None);
+    let next: Option<DateTime<Utc>> =
+        sqlx::query_scalar!("select min(run_at) from jobs where state = 'pending'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap_or(None);
     match next {
         Some(at) => (at - app.clock.now())
             .to_std()
@@ -250,6 +510,8 @@ async fn next_wake(app: &AppState, poll: Duration) -> Duration {
     }
 }
 
+/// Waits up to `grace` for running jobs, then stops them and gives back every job this worker
+/// still holds, without counting the interrupted attempt.
 async fn drain(app: &AppState, worker: &str, mut running: JoinSet<()>, grace: Duration) {
     let finished = tokio::time::timeout(grace, async {
         while running.join_next().await.is_some() {}
@@ -257,18 +519,29 @@ async fn drain(app: &AppState, worker: &str, mut running: JoinSet<()>, grace: Du
     .await;
     if finished.is_err() {
         running.abort_all();
-        // Give the interrupted jobs back, without counting the interrupted attempt.
-        let released = sqlx::query!(
-            "update jobs set locked_at = null, locked_by = null, attempts = greatest(attempts - 1, 0)
-             where locked_by = $1",
-            worker
-        )
-        .execute(&app.db)
-        .await;
-        if let Err(e) = released {
-            tracing::error!(error = %e, "releasing interrupted jobs failed; they wait for their lease to expire");
-        }
+        while running.join_next().await.is_some() {}
     }
+    if let Err(e) = release(app, worker).await {
+        tracing::error!(error = %format!("{e:#}"), "giving back interrupted jobs failed; they wait for their lease to expire");
+    }
+}
+
+async fn release(app: &AppState, worker: &str) -> anyhow::Result<()> {
+    let held = sqlx::query_scalar!(
+        "select id from jobs where locked_by = $1 and state = 'running'",
+        worker
+    )
+    .fetch_all(&app.db)
+    .await?;
+    let now = app.clock.now();
+    let mut conn = app.db.acquire().await?;
+    for id in &held {
+        give_back(&mut conn, *id, worker, now, None, false).await?;
+    }
+    if !held.is_empty() {
+        tracing::info!(jobs = held.len(), "gave back interrupted jobs");
+    }
+    Ok(())
 }
 
 fn hostname() -> String {

@@ -217,35 +217,75 @@ pub async fn list(
 }
 
 /// For each conversation: its last message of any kind, and its last non-activity message.
+/// Each is one backward step on the conversation's index, however long the conversation.
 pub async fn last_messages(
     conn: &mut PgConnection,
     account_id: AccountId,
     conversations: &[i64],
 ) -> Result<(HashMap<i64, Message>, HashMap<i64, Message>)> {
-    let any: Vec<MessageRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select distinct on (m.conversation_id) {COLUMNS} from messages m
-         where m.account_id = $1 and m.conversation_id = any($2)
-         order by m.conversation_id, m.id desc"
+    let any = last_of_each(conn, account_id, conversations, "true").await?;
+    let non_activity = last_of_each(
+        conn,
+        account_id,
+        conversations,
+        "m.message_type <> 'activity'",
+    )
+    .await?;
+    Ok((any, non_activity))
+}
+
+/// For each conversation, its last chat message (neither an activity nor a private note).
+pub async fn last_chat_messages(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    conversations: &[i64],
+) -> Result<HashMap<i64, Message>> {
+    last_of_each(
+        conn,
+        account_id,
+        conversations,
+        "m.message_type <> 'activity' and not m.private",
+    )
+    .await
+}
+
+/// The newest message matching `condition` (trusted SQL) in each conversation.
+async fn last_of_each(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    conversations: &[i64],
+    condition: &'static str,
+) -> Result<HashMap<i64, Message>> {
+    let rows: Vec<MessageRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from unnest($2::int8[]) as c(id)
+         cross join lateral (select * from messages m
+                             where m.account_id = $1 and m.conversation_id = c.id and {condition}
+                             order by m.id desc limit 1) m"
     )))
     .bind(account_id.0)
     .bind(conversations)
     .fetch_all(&mut *conn)
     .await?;
-    let non_activity: Vec<MessageRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select distinct on (m.conversation_id) {COLUMNS} from messages m
-         where m.account_id = $1 and m.conversation_id = any($2) and m.message_type <> 'activity'
-         order by m.conversation_id, m.id desc"
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.conversation_id, Message::from(r)))
+        .collect())
+}
+
+/// Messages by id, in any conversation of the account (in no particular order).
+pub async fn find_many(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    ids: &[i64],
+) -> Result<Vec<Message>> {
+    let rows: Vec<MessageRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from messages m where m.account_id = $1 and m.id = any($2)"
     )))
     .bind(account_id.0)
-    .bind(conversations)
-    .fetch_all(&mut *conn)
+    .bind(ids)
+    .fetch_all(conn)
     .await?;
-    let by_conversation = |rows: Vec<MessageRow>| {
-        rows.into_iter()
-            .map(|r| (r.conversation_id, Message::from(r)))
-            .collect()
-    };
-    Ok((by_conversation(any), by_conversation(non_activity)))
+    Ok(rows.into_iter().map(Message::from).collect())
 }
 
 /// Inserts an attachment row.

@@ -1,14 +1,21 @@
-//! Sending one delivery: sign, POST, record the attempt, and decide what happens next.
+//! Sending deliveries: sign, POST, record the attempt, and decide what happens next. Each
+//! (account, target) has one sender job at a time, which sends many streams at once and keeps
+//! each stream (a conversation's deliveries) in order.
 
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
+use futures_util::StreamExt;
 use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use sha2::Sha256;
+use sqlx::PgConnection;
 
 use crate::events;
-use crate::jobs::{Job, JobError};
+use crate::ids::AccountId;
+use crate::jobs::{self, Job, JobError, JobSpec, KeyMode};
 use crate::state::AppState;
 
 /// How long a failing delivery keeps being retried.
@@ -39,11 +46,151 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-/// Delivers one (target, event) pair. Idempotent: a delivery that already ended is left alone.
+/// Sends a target's deliveries: places new ones in their streams, sends the due heads (many
+/// streams at once, one delivery per stream at a time), records every attempt and moves each
+/// stream on. One runs per (account, target) at a time; a run ends when nothing is due, and
+/// schedules itself for the next retry.
 #[derive(Debug, Serialize, Deserialize)]
-pub struct Deliver {
-    /// The `webhook_deliveries` row.
-    pub delivery_id: i64,
+pub struct Send {
+    /// The account.
+    pub account_id: AccountId,
+    /// `webhook:<id>`, `inbox:<id>`, or the target of a prepared delivery.
+    pub target: String,
+}
+
+/// New deliveries placed per statement.
+const PLACE_BATCH: i64 = 1000;
+/// Due deliveries sent per round.
+const SEND_BATCH: i64 = 200;
+/// Requests in flight at once, per target.
+const IN_FLIGHT: usize = 16;
+/// How long one run keeps sending rounds before it lets other jobs in.
+const RUN_BUDGET: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl Send {
+    fn key(account_id: AccountId, target: &str) -> String {
+        format!("webhooks.send:{account_id}:{target}")
+    }
+
+    /// Makes the target's sender due at `at` (now, when new deliveries wait), in the caller's
+    /// transaction.
+    pub async fn wake(
+        conn: &mut PgConnection,
+        now: DateTime<Utc>,
+        account_id: AccountId,
+        target: &str,
+    ) -> anyhow::Result<()> {
+        Self::wake_at(conn, now, now, account_id, target).await
+    }
+
+    async fn wake_at(
+        conn: &mut PgConnection,
+        now: DateTime<Utc>,
+        at: DateTime<Utc>,
+        account_id: AccountId,
+        target: &str,
+    ) -> anyhow::Result<()> {
+        let job = Send {
+            account_id,
+            target: target.to_owned(),
+        };
+        let spec = JobSpec::at(at)
+            .keyed_with(Self::key(account_id, target), KeyMode::Earliest)
+            .for_account(account_id);
+        jobs::enqueue(conn, now, &job, spec).await?;
+        Ok(())
+    }
+}
+
+impl Job for Send {
+    const KIND: &'static str = "webhooks.send";
+
+    async fn run(self, app: AppState) -> Result<(), JobError> {
+        let started = std::time::Instant::now();
+        loop {
+            place_new(&app, &self).await?;
+            let now = app.clock.now();
+            let due = due_heads(&app, &self, now).await?;
+            if due.is_empty() {
+                let next = sqlx::query_scalar!(
+                    "select min(next_attempt_at) from webhook_deliveries
+                     where account_id = $1 and target = $2 and stage = 'head'",
+                    self.account_id.0,
+                    self.target
+                )
+                .fetch_one(&app.db)
+                .await?;
+                if let Some(at) = next {
+                    let mut conn = app.db.acquire().await?;
+                    Self::wake_at(&mut conn, now, at, self.account_id, &self.target).await?;
+                }
+                return Ok(());
+            }
+            send_round(&app, &self, due).await?;
+            if started.elapsed() > RUN_BUDGET {
+                let mut conn = app.db.acquire().await?;
+                Self::wake(&mut conn, app.clock.now(), self.account_id, &self.target).await?;
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Puts new deliveries in their streams: the first of a stream with nothing pending becomes
+/// its head (due now), the others wait behind it.
+async fn place_new(app: &AppState, job: &Send) -> anyhow::Result<()> {
+    loop {
+        let mut tx = app.db.begin().await?;
+        let new = sqlx::query!(
+            r#"select id, stream as "stream!" from webhook_deliveries
+               where account_id = $1 and target = $2 and stage = 'new' order by id limit $3"#,
+            job.account_id.0,
+            job.target,
+            PLACE_BATCH
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        if new.is_empty() {
+            return Ok(());
+        }
+        let streams: Vec<String> = new.iter().map(|d| d.stream.clone()).collect();
+        let mut busy: HashSet<String> = sqlx::query_scalar!(
+            r#"select distinct stream as "stream!" from webhook_deliveries
+               where account_id = $1 and target = $2 and stage in ('waiting', 'head') and stream = any($3)"#,
+            job.account_id.0,
+            job.target,
+            &streams
+        )
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect();
+        let ids: Vec<i64> = new.iter().map(|d| d.id).collect();
+        let stages: Vec<&str> = new
+            .iter()
+            .map(|d| {
+                if busy.insert(d.stream.clone()) {
+                    "head"
+                } else {
+                    "waiting"
+                }
+            })
+            .collect();
+        sqlx::query!(
+            "update webhook_deliveries d set stage = u.stage,
+                 next_attempt_at = case when u.stage = 'head' then $3 else d.next_attempt_at end
+             from unnest($1::int8[], $2::text[]) as u(id, stage) where d.id = u.id",
+            &ids,
+            &stages as &[&str],
+            app.clock.now()
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        if (new.len() as i64) < PLACE_BATCH {
+            return Ok(());
+        }
+    }
 }
 
 enum Verdict {
@@ -54,197 +201,284 @@ enum Verdict {
     Transient(String, Option<DateTime<Utc>>),
 }
 
-impl Job for Deliver {
-    const KIND: &'static str = "webhooks.deliver";
-    const MAX_ATTEMPTS: i32 = 100;
+/// A delivery about to be sent.
+struct Due {
+    id: i64,
+    event_id: Option<i64>,
+    url: String,
+    event: String,
+    delivery_id: uuid::Uuid,
+    payload: Option<Value>,
+    attempts: i32,
+    first_attempt_at: Option<DateTime<Utc>>,
+    webhook_id: Option<i64>,
+    inbox_id: Option<i64>,
+    stream: String,
+    enabled: Option<bool>,
+    secret: Option<String>,
+}
 
-    async fn run(self, app: AppState) -> Result<(), JobError> {
+async fn due_heads(app: &AppState, job: &Send, now: DateTime<Utc>) -> anyhow::Result<Vec<Due>> {
+    Ok(sqlx::query_as!(
+        Due,
+        r#"select d.id, d.event_id, d.url, d.event, d.delivery_id, d.payload, d.attempts, d.first_attempt_at,
+                  d.webhook_id, d.inbox_id, d.stream as "stream!", w.enabled as "enabled?",
+                  coalesce(w.secret, c.hmac_token) as "secret?"
+           from webhook_deliveries d
+           left join webhooks w on w.account_id = d.account_id and w.id = d.webhook_id
+           left join channel_api c on c.account_id = d.account_id and c.inbox_id = d.inbox_id
+           where d.account_id = $1 and d.target = $2 and d.stage = 'head' and d.next_attempt_at <= $3
+           order by d.next_attempt_at, d.id limit $4"#,
+        job.account_id.0,
+        job.target,
+        now,
+        SEND_BATCH
+    )
+    .fetch_all(&app.db)
+    .await?)
+}
+
+/// What one attempt came to.
+struct Attempt {
+    id: i64,
+    status: Option<i32>,
+    latency_ms: i32,
+    verdict: Verdict,
+    /// Whether a request was made (a disabled webhook or a vanished subject makes none).
+    sent: bool,
+}
+
+/// Builds the missing payloads (stored, so retries send the same bytes), sends every due
+/// delivery, and records the outcomes in one transaction.
+async fn send_round(app: &AppState, job: &Send, mut due: Vec<Due>) -> anyhow::Result<()> {
+    let now = app.clock.now();
+    let missing: Vec<i64> = due
+        .iter()
+        .filter(|d| d.payload.is_none())
+        .filter_map(|d| d.event_id)
+        .collect();
+    if !missing.is_empty() {
         let mut conn = app.db.acquire().await?;
-        let row = sqlx::query!(
-            r#"select d.account_id, d.event_id, d.url, d.event, d.delivery_id, d.payload, d.state, d.attempts,
-                      d.first_attempt_at, d.webhook_id, d.inbox_id, w.enabled as "enabled?",
-                      coalesce(w.secret, c.hmac_token) as "secret?"
-               from webhook_deliveries d
-               left join webhooks w on w.account_id = d.account_id and w.id = d.webhook_id
-               left join channel_api c on c.account_id = d.account_id and c.inbox_id = d.inbox_id
-               where d.id = $1"#,
-            self.delivery_id
-        )
-        .fetch_optional(&mut *conn)
-        .await?;
-        let Some(row) = row else { return Ok(()) };
-        if row.state != "pending" {
-            return Ok(());
-        }
-        let now = app.clock.now();
-        if row.enabled == Some(false) {
-            finish(
-                &app,
-                self.delivery_id,
-                "failed",
-                None,
-                Some("the webhook is disabled"),
-                0,
-                now,
-            )
-            .await?;
-            return Ok(());
-        }
-        let payload = match row.payload {
-            Some(payload) => payload,
-            None => {
-                let Some(event_id) = row.event_id else {
-                    return Ok(());
-                };
-                let Some(event) = events::load(&mut conn, event_id).await? else {
-                    return Ok(());
-                };
-                match super::payload::build(&app, &mut conn, &event).await? {
-                    Some(payload) => {
-                        sqlx::query!(
-                            "update webhook_deliveries set payload = $2 where id = $1",
-                            self.delivery_id,
-                            payload
-                        )
-                        .execute(&mut *conn)
-                        .await?;
-                        payload
-                    }
-                    None => {
-                        finish(
-                            &app,
-                            self.delivery_id,
-                            "failed",
-                            None,
-                            Some("the conversation, message or contact no longer exists"),
-                            0,
-                            now,
-                        )
-                        .await?;
-                        return Ok(());
-                    }
-                }
-            }
-        };
-        drop(conn);
-        let body = payload.to_string();
-        let started = Instant::now();
-        let (status, verdict) = send(
-            &app,
-            &row.url,
-            &row.event,
-            row.delivery_id,
-            row.secret.as_deref(),
-            &body,
-            now,
-        )
-        .await;
-        let latency = started.elapsed().as_millis().min(i32::MAX as u128) as i32;
-        let error = match &verdict {
-            Verdict::Delivered => None,
-            Verdict::Permanent(e) | Verdict::Transient(e, _) => Some(e.clone()),
-        };
+        let events = events::load_many(&mut conn, &missing).await?;
+        let built = super::payload::build_many(app, &mut conn, job.account_id, &events).await?;
+        let (ids, payloads): (Vec<i64>, Vec<Value>) = due
+            .iter_mut()
+            .filter(|d| d.payload.is_none())
+            .filter_map(|d| {
+                let payload = d.event_id.and_then(|e| built.get(&e))?.clone();
+                d.payload = Some(payload.clone());
+                Some((d.id, payload))
+            })
+            .unzip();
         sqlx::query!(
-            "insert into webhook_attempts (delivery_id, attempted_at, status, latency_ms, error) values ($1, $2, $3, $4, $5)",
-            self.delivery_id,
-            now,
-            status,
-            latency,
-            error
+            "update webhook_deliveries d set payload = u.payload
+             from unnest($1::int8[], $2::jsonb[]) as u(id, payload) where d.id = u.id",
+            &ids,
+            &payloads
         )
-        .execute(&app.db)
+        .execute(&mut *conn)
         .await?;
-        let first_attempt = row.first_attempt_at.unwrap_or(now);
-        match verdict {
-            Verdict::Delivered => {
-                finish(
-                    &app,
-                    self.delivery_id,
-                    "succeeded",
-                    status,
-                    None,
-                    latency,
-                    now,
-                )
-                .await?;
-                if let Some(webhook) = row.webhook_id {
-                    sqlx::query!(
-                        "update webhooks set failing_since = null where id = $1",
-                        webhook
-                    )
-                    .execute(&app.db)
-                    .await?;
-                }
-                Ok(())
-            }
-            Verdict::Permanent(reason) => {
-                finish(
-                    &app,
-                    self.delivery_id,
-                    "failed",
-                    status,
-                    Some(&reason),
-                    latency,
-                    now,
-                )
-                .await?;
-                failed(
-                    &app,
-                    row.webhook_id,
-                    row.inbox_id.is_some(),
-                    row.event_id,
-                    &reason,
-                    now,
-                )
-                .await?;
-                Ok(())
+    }
+    let requests: Vec<_> = due.iter().map(|d| attempt(app, d, now)).collect();
+    let attempts: Vec<Attempt> = futures_util::stream::iter(requests)
+        .buffer_unordered(IN_FLIGHT)
+        .collect()
+        .await;
+    record(app, job, &due, attempts, now).await
+}
+
+async fn attempt(app: &AppState, d: &Due, now: DateTime<Utc>) -> Attempt {
+    let skipped = |reason: &str| Attempt {
+        id: d.id,
+        status: None,
+        latency_ms: 0,
+        verdict: Verdict::Permanent(reason.to_owned()),
+        sent: false,
+    };
+    if d.enabled == Some(false) {
+        return skipped("the webhook is disabled");
+    }
+    let Some(payload) = &d.payload else {
+        return skipped("the conversation, message or contact no longer exists");
+    };
+    let body = payload.to_string();
+    let started = Instant::now();
+    let (status, verdict) = send(
+        app,
+        &d.url,
+        &d.event,
+        d.delivery_id,
+        d.secret.as_deref(),
+        &body,
+        now,
+    )
+    .await;
+    Attempt {
+        id: d.id,
+        status,
+        latency_ms: started.elapsed().as_millis().min(i32::MAX as u128) as i32,
+        verdict,
+        sent: true,
+    }
+}
+
+/// Records a round's attempts: each delivery succeeds, fails for good (4xx, refused target,
+/// 24 hours of failures) or waits for its retry; a stream whose head ended moves on to its
+/// next delivery.
+async fn record(
+    app: &AppState,
+    job: &Send,
+    due: &[Due],
+    attempts: Vec<Attempt>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let by_id: HashMap<i64, &Due> = due.iter().map(|d| (d.id, d)).collect();
+    let mut rows = Outcomes::default();
+    let mut ended_streams = Vec::new();
+    let mut webhook_ok: HashSet<i64> = HashSet::new();
+    let mut webhook_failed: HashMap<i64, String> = HashMap::new();
+    let mut failed_inbox_events: Vec<(i64, String)> = Vec::new();
+    for a in &attempts {
+        let Some(d) = by_id.get(&a.id) else { continue };
+        let first_attempt = d.first_attempt_at.unwrap_or(now);
+        let (state, error, next) = match &a.verdict {
+            Verdict::Delivered => ("succeeded", None, None),
+            Verdict::Permanent(reason) => ("failed", Some(reason.clone()), None),
+            Verdict::Transient(reason, _)
+                if now - first_attempt >= Duration::hours(RETRY_WINDOW_HOURS) =>
+            {
+                ("failed", Some(reason.clone()), None)
             }
             Verdict::Transient(reason, retry_at) => {
-                let attempts = row.attempts + 1;
-                if now - first_attempt >= Duration::hours(RETRY_WINDOW_HOURS) {
-                    finish(
-                        &app,
-                        self.delivery_id,
-                        "failed",
-                        status,
-                        Some(&reason),
-                        latency,
-                        now,
-                    )
-                    .await?;
-                    failed(
-                        &app,
-                        row.webhook_id,
-                        row.inbox_id.is_some(),
-                        row.event_id,
-                        &reason,
-                        now,
-                    )
-                    .await?;
-                    return Ok(());
-                }
-                sqlx::query!(
-                    "update webhook_deliveries set attempts = $2, last_status = $3, last_error = $4, last_latency_ms = $5,
-                         first_attempt_at = coalesce(first_attempt_at, $6)
-                     where id = $1",
-                    self.delivery_id,
-                    attempts,
-                    status,
-                    reason,
-                    latency,
-                    now
-                )
-                .execute(&app.db)
-                .await?;
-                if let Some(webhook) = row.webhook_id {
-                    note_failure(&app, webhook, &reason, now).await?;
-                }
                 let at = retry_at
-                    .unwrap_or(now + retry_delay(attempts))
+                    .unwrap_or(now + retry_delay(d.attempts + 1))
                     .max(now + Duration::seconds(1));
-                Err(JobError::RetryAt { at, reason })
+                ("pending", Some(reason.clone()), Some(at))
             }
+        };
+        // Only a request that was made says something about the receiver.
+        match (state, d.webhook_id, &error) {
+            ("succeeded", Some(w), _) => {
+                webhook_ok.insert(w);
+            }
+            (_, Some(w), Some(e)) if a.sent => {
+                webhook_failed.insert(w, e.clone());
+            }
+            _ => {}
         }
+        if state == "failed"
+            && a.sent
+            && d.inbox_id.is_some()
+            && let (Some(event), Some(e)) = (d.event_id, &error)
+        {
+            failed_inbox_events.push((event, e.clone()));
+        }
+        if state != "pending" {
+            ended_streams.push(d.stream.clone());
+        }
+        rows.push(a, state, error, next);
+    }
+    let mut tx = app.db.begin().await?;
+    sqlx::query!(
+        "insert into webhook_attempts (delivery_id, attempted_at, status, latency_ms, error)
+         select u.id, $1, u.status, u.latency, u.error
+         from unnest($2::int8[], $3::int4[], $4::int4[], $5::text[], $6::bool[]) as u(id, status, latency, error, sent)
+         where u.sent",
+        now,
+        &rows.ids,
+        &rows.statuses as &[Option<i32>],
+        &rows.latencies,
+        &rows.errors as &[Option<String>],
+        &rows.sent
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "update webhook_deliveries d set
+             state = u.state,
+             stage = case when u.state = 'pending' then 'head' end,
+             attempts = d.attempts + 1,
+             last_status = coalesce(u.status, d.last_status),
+             last_error = u.error,
+             last_latency_ms = u.latency,
+             first_attempt_at = coalesce(d.first_attempt_at, $1),
+             next_attempt_at = coalesce(u.next, d.next_attempt_at),
+             completed_at = case when u.state <> 'pending' then $1 end
+         from unnest($2::int8[], $3::text[], $4::int4[], $5::text[], $6::int4[], $7::timestamptz[])
+              as u(id, state, status, error, latency, next)
+         where d.id = u.id",
+        now,
+        &rows.ids,
+        &rows.states as &[&str],
+        &rows.statuses as &[Option<i32>],
+        &rows.errors as &[Option<String>],
+        &rows.latencies,
+        &rows.nexts as &[Option<DateTime<Utc>>]
+    )
+    .execute(&mut *tx)
+    .await?;
+    if !ended_streams.is_empty() {
+        sqlx::query!(
+            "update webhook_deliveries d set stage = 'head', next_attempt_at = $4
+             from (select distinct on (w.stream) w.id from webhook_deliveries w
+                   where w.account_id = $1 and w.target = $2 and w.stage = 'waiting' and w.stream = any($3)
+                   order by w.stream, w.id) n
+             where d.id = n.id",
+            job.account_id.0,
+            job.target,
+            &ended_streams,
+            now
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    for webhook in &webhook_ok {
+        sqlx::query!(
+            "update webhooks set failing_since = null where id = $1 and failing_since is not null",
+            webhook
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    for (webhook, reason) in &webhook_failed {
+        if !webhook_ok.contains(webhook) {
+            note_failure(&mut tx, *webhook, reason, now).await?;
+        }
+    }
+    for (event_id, reason) in &failed_inbox_events {
+        mark_message_failed(&mut tx, *event_id, reason, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A round's outcomes as columns, for one statement each.
+#[derive(Default)]
+struct Outcomes {
+    ids: Vec<i64>,
+    states: Vec<&'static str>,
+    statuses: Vec<Option<i32>>,
+    errors: Vec<Option<String>>,
+    latencies: Vec<i32>,
+    nexts: Vec<Option<DateTime<Utc>>>,
+    sent: Vec<bool>,
+}
+
+impl Outcomes {
+    fn push(
+        &mut self,
+        a: &Attempt,
+        state: &'static str,
+        error: Option<String>,
+        next: Option<DateTime<Utc>>,
+    ) {
+        self.ids.push(a.id);
+        self.states.push(state);
+        self.statuses.push(a.status);
+        self.errors.push(error);
+        self.latencies.push(a.latency_ms);
+        self.nexts.push(next);
+        self.sent.push(a.sent);
     }
 }
 
@@ -315,63 +549,31 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     cause.to_string()
 }
 
-async fn finish(
-    app: &AppState,
-    delivery: i64,
-    state: &str,
-    status: Option<i32>,
-    error: Option<&str>,
-    latency: i32,
-    now: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    sqlx::query!(
-        "update webhook_deliveries set state = $2, attempts = attempts + 1, last_status = coalesce($3, last_status),
-             last_error = $4, last_latency_ms = $5, completed_at = $6, first_attempt_at = coalesce(first_attempt_at, $6)
-         where id = $1",
-        delivery,
-        state,
-        status,
-        error,
-        latency,
-        now
-    )
-    .execute(&app.db)
-    .await?;
-    Ok(())
-}
-
-/// A delivery failed for good: the webhook may have to be disabled; an inbox webhook's message
-/// is marked failed, as Chatwoot does, so agents see the customer did not get it.
-async fn failed(
-    app: &AppState,
-    webhook: Option<i64>,
-    inbox_target: bool,
-    event_id: Option<i64>,
+/// An inbox webhook's delivery failed for good: its message is marked failed, as Chatwoot does,
+/// so agents see the customer did not get it.
+async fn mark_message_failed(
+    conn: &mut PgConnection,
+    event_id: i64,
     reason: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    if let Some(webhook) = webhook {
-        note_failure(app, webhook, reason, now).await?;
-    }
-    if inbox_target {
-        sqlx::query!(
-            "update messages m set status = 'failed', external_error = $2, updated_at = $3
-             from events e where e.id = $1 and e.kind in ('message_created', 'message_updated')
-               and m.account_id = e.account_id and m.id = e.message_id and m.message_type in ('outgoing', 'template')",
-            event_id,
-            format!("webhook delivery failed: {reason}"),
-            now
-        )
-        .execute(&app.db)
-        .await?;
-    }
+    sqlx::query!(
+        "update messages m set status = 'failed', external_error = $2, updated_at = $3
+         from events e where e.id = $1 and e.kind in ('message_created', 'message_updated')
+           and m.account_id = e.account_id and m.id = e.message_id and m.message_type in ('outgoing', 'template')",
+        event_id,
+        format!("webhook delivery failed: {reason}"),
+        now
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 /// Starts (or continues) a webhook's failing streak; after 24 hours of nothing but failures the
 /// webhook is disabled and says why.
 async fn note_failure(
-    app: &AppState,
+    conn: &mut PgConnection,
     webhook: i64,
     reason: &str,
     now: DateTime<Utc>,
@@ -386,7 +588,7 @@ async fn note_failure(
         now,
         format!("Disabled on {}: every delivery failed for 24 hours (last error: {reason})", now.format("%Y-%m-%d %H:%M UTC"))
     )
-    .fetch_one(&app.db)
+    .fetch_one(conn)
     .await?;
     if disabled == Some(true) {
         tracing::warn!(

@@ -1,10 +1,13 @@
-//! From an event to its deliveries: which targets get it.
+//! From events to their deliveries: which targets get each one, created in batches by the
+//! events dispatcher; and the deliveries automation rules and macros prepare themselves.
 
+use std::collections::{HashMap, HashSet};
+
+use futures_util::future::BoxFuture;
 use sqlx::PgConnection;
 
-use super::delivery::Deliver;
-use crate::events::{Event, EventKind};
-use crate::jobs::{self, JobSpec};
+use super::delivery::Send;
+use crate::events::{Consumer, Event, EventKind};
 use crate::state::AppState;
 
 /// Events delivered to webhooks (Chatwoot's names; `conversation_opened`/`_resolved` and the
@@ -19,91 +22,148 @@ pub const WEBHOOK_EVENTS: [EventKind; 7] = [
     EventKind::ContactUpdated,
 ];
 
-/// The serial queue of a target's deliveries about one conversation (or one contact).
-pub fn queue(target: &str, conversation_id: Option<i64>, contact_id: Option<i64>) -> String {
+/// The stream a delivery belongs to: deliveries of one (target, stream) are sent one at a time,
+/// in order (a conversation's events reach a receiver in the order they happened).
+pub fn stream(conversation_id: Option<i64>, contact_id: Option<i64>) -> String {
     match (conversation_id, contact_id) {
-        (Some(c), _) => format!("webhook:{target}:conversation:{c}"),
-        (None, Some(c)) => format!("webhook:{target}:contact:{c}"),
-        (None, None) => format!("webhook:{target}:account"),
+        (Some(c), _) => format!("conversation:{c}"),
+        (None, Some(c)) => format!("contact:{c}"),
+        (None, None) => "account".to_owned(),
     }
 }
 
-/// Creates the deliveries of an event and enqueues them, in the dispatch job's transaction.
-pub async fn fan_out(app: &AppState, tx: &mut PgConnection, event: &Event) -> anyhow::Result<()> {
-    if !WEBHOOK_EVENTS.contains(&event.kind) {
+/// The events consumer that turns events into webhook deliveries.
+#[derive(Debug)]
+pub struct Deliveries;
+
+impl Consumer for Deliveries {
+    fn consume<'a>(
+        &'a self,
+        app: &'a AppState,
+        tx: &'a mut PgConnection,
+        events: &'a [Event],
+    ) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(fan_out(app, tx, events))
+    }
+}
+
+/// One delivery to create.
+#[derive(Default)]
+struct NewDeliveries {
+    event_ids: Vec<i64>,
+    targets: Vec<String>,
+    webhook_ids: Vec<Option<i64>>,
+    inbox_ids: Vec<Option<i64>>,
+    urls: Vec<String>,
+    kinds: Vec<String>,
+    streams: Vec<String>,
+}
+
+impl NewDeliveries {
+    fn push(
+        &mut self,
+        event: &Event,
+        target: String,
+        webhook: Option<i64>,
+        inbox: Option<i64>,
+        url: &str,
+    ) {
+        self.event_ids.push(event.id);
+        self.targets.push(target);
+        self.webhook_ids.push(webhook);
+        self.inbox_ids.push(inbox);
+        self.urls.push(url.to_owned());
+        self.kinds.push(event.kind.as_str().to_owned());
+        self.streams
+            .push(stream(event.conversation_id, event.contact_id));
+    }
+}
+
+/// Creates the deliveries of a batch of one account's events, in the dispatcher's transaction,
+/// and wakes the sender of each target that got one.
+async fn fan_out(app: &AppState, tx: &mut PgConnection, events: &[Event]) -> anyhow::Result<()> {
+    let events: Vec<&Event> = events
+        .iter()
+        .filter(|e| WEBHOOK_EVENTS.contains(&e.kind))
+        .collect();
+    let Some(account_id) = events.first().map(|e| e.account_id) else {
         return Ok(());
-    }
-    if let Some(message) = event.message_id {
-        // Activity messages are not delivered (private notes are, flagged `private`).
-        let activity = sqlx::query_scalar!(
-            "select message_type = 'activity' from messages where account_id = $1 and id = $2",
-            event.account_id.0,
-            message
-        )
-        .fetch_optional(&mut *tx)
-        .await?
-        .flatten()
-        .unwrap_or(true);
-        if activity {
-            return Ok(());
-        }
-    }
-    let mut targets: Vec<(String, Option<i64>, Option<i64>, String)> = sqlx::query!(
-        "select id, url from webhooks
-         where account_id = $1 and enabled and $2 = any(subscriptions) and (inbox_id is null or inbox_id = $3)",
-        event.account_id.0,
-        event.kind.as_str(),
-        event.inbox_id
+    };
+    // Activity messages are not delivered (private notes are, flagged `private`), nor events of
+    // messages deleted since.
+    let message_ids: Vec<i64> = events.iter().filter_map(|e| e.message_id).collect();
+    let deliverable: HashSet<i64> = sqlx::query_scalar!(
+        "select id from messages where account_id = $1 and id = any($2) and message_type <> 'activity'",
+        account_id.0,
+        &message_ids
     )
     .fetch_all(&mut *tx)
     .await?
     .into_iter()
-    .map(|r| (format!("webhook:{}", r.id), Some(r.id), None, r.url))
     .collect();
-    if event.conversation_id.is_some() {
-        let inbox_url = sqlx::query!(
-            "select inbox_id, webhook_url from channel_api where account_id = $1 and inbox_id = $2 and webhook_url is not null",
-            event.account_id.0,
-            event.inbox_id
-        )
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(row) = inbox_url
-            && let Some(url) = row.webhook_url
+    let webhooks = sqlx::query!(
+        "select id, url, subscriptions, inbox_id from webhooks where account_id = $1 and enabled",
+        account_id.0
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let inbox_urls: HashMap<i64, String> = sqlx::query!(
+        "select inbox_id, webhook_url as \"webhook_url!\" from channel_api
+         where account_id = $1 and webhook_url is not null",
+        account_id.0
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|r| (r.inbox_id, r.webhook_url))
+    .collect();
+    let mut new = NewDeliveries::default();
+    for event in events {
+        if event.message_id.is_some_and(|m| !deliverable.contains(&m)) {
+            continue;
+        }
+        for w in &webhooks {
+            let subscribed = w.subscriptions.iter().any(|s| s == event.kind.as_str());
+            let inbox_matches = w.inbox_id.is_none() || w.inbox_id == event.inbox_id;
+            if subscribed && inbox_matches {
+                new.push(event, format!("webhook:{}", w.id), Some(w.id), None, &w.url);
+            }
+        }
+        if event.conversation_id.is_some()
+            && let Some(inbox) = event.inbox_id
+            && let Some(url) = inbox_urls.get(&inbox)
         {
-            targets.push((
-                format!("inbox:{}", row.inbox_id),
-                None,
-                Some(row.inbox_id),
-                url,
-            ));
+            new.push(event, format!("inbox:{inbox}"), None, Some(inbox), url);
         }
     }
+    if new.event_ids.is_empty() {
+        return Ok(());
+    }
     let now = app.clock.now();
-    for (target, webhook_id, inbox_id, url) in targets {
-        let delivery = sqlx::query_scalar!(
-            "insert into webhook_deliveries (account_id, event_id, target, webhook_id, inbox_id, url, event, created_at)
-             values ($1, $2, $3, $4, $5, $6, $7, $8)
-             on conflict (event_id, target) do nothing returning id",
-            event.account_id.0,
-            event.id,
-            target,
-            webhook_id,
-            inbox_id,
-            url,
-            event.kind.as_str(),
-            now
-        )
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(delivery_id) = delivery {
-            let spec = JobSpec {
-                account_id: Some(event.account_id),
-                ..JobSpec::default()
-            }
-            .in_queue(queue(&target, event.conversation_id, event.contact_id));
-            jobs::enqueue(tx, now, &Deliver { delivery_id }, spec).await?;
-        }
+    let targets: HashSet<String> = sqlx::query_scalar!(
+        "insert into webhook_deliveries (account_id, event_id, target, webhook_id, inbox_id, url, event,
+                                         stream, stage, next_attempt_at, created_at)
+         select $1, u.event_id, u.target, u.webhook_id, u.inbox_id, u.url, u.event, u.stream, 'new', $9, $9
+         from unnest($2::int8[], $3::text[], $4::int8[], $5::int8[], $6::text[], $7::text[], $8::text[])
+              as u(event_id, target, webhook_id, inbox_id, url, event, stream)
+         on conflict (event_id, target) do nothing
+         returning target",
+        account_id.0,
+        &new.event_ids,
+        &new.targets,
+        &new.webhook_ids as &[Option<i64>],
+        &new.inbox_ids as &[Option<i64>],
+        &new.urls,
+        &new.kinds,
+        &new.streams,
+        now
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
+    for target in targets {
+        Send::wake(tx, now, account_id, &target).await?;
     }
     Ok(())
 }
@@ -130,8 +190,8 @@ pub struct Prepared {
     pub macro_id: Option<i64>,
 }
 
-/// Records a prepared delivery and enqueues it (retried like any delivery). `None` when the
-/// same event already has it (a rule runs once per event).
+/// Records a prepared delivery and wakes its sender (retried like any delivery). `None` when
+/// the same event already has it (a rule runs once per event).
 pub async fn enqueue_prepared(
     app: &AppState,
     conn: &mut PgConnection,
@@ -142,8 +202,8 @@ pub async fn enqueue_prepared(
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
     let row = sqlx::query!(
         "insert into webhook_deliveries (account_id, event_id, target, url, event, payload,
-                                         automation_rule_id, macro_id, created_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                                         automation_rule_id, macro_id, stream, stage, next_attempt_at, created_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'new', $10, $10)
          on conflict (event_id, target) do nothing returning id, delivery_id",
         account_id.0,
         prepared.event_id,
@@ -153,25 +213,13 @@ pub async fn enqueue_prepared(
         prepared.payload,
         prepared.automation_rule_id,
         prepared.macro_id,
+        stream(prepared.conversation_id, None),
         now
     )
     .fetch_optional(&mut *tx)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let spec = JobSpec {
-        account_id: Some(account_id),
-        ..JobSpec::default()
-    }
-    .in_queue(queue(&prepared.target, prepared.conversation_id, None));
-    jobs::enqueue(
-        &mut tx,
-        now,
-        &Deliver {
-            delivery_id: row.id,
-        },
-        spec,
-    )
-    .await?;
+    Send::wake(&mut tx, now, account_id, &prepared.target).await?;
     tx.commit().await?;
     Ok(Some(row.delivery_id))
 }

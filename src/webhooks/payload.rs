@@ -1,49 +1,18 @@
-//! Builds a delivery's Chatwoot payload from the current state of the event's subject.
+//! Builds deliveries' Chatwoot payloads from the current state of their events' subjects, for a
+//! whole batch of one account's events at once: each kind of row (conversations, messages,
+//! contacts, last chat messages) is read in one query for the batch.
+
+use std::collections::HashMap;
 
 use serde_json::{Value, json};
 use sqlx::PgConnection;
 
+use crate::conversations::repo::ConversationView;
 use crate::events::{Event, EventKind};
-use crate::ids::{AccountId, ContactId, ConversationId, MessageId};
+use crate::ids::{AccountId, ContactId, MessageId};
 use crate::messages::model::MessageView;
 use crate::shapes;
 use crate::state::AppState;
-
-async fn account_json(conn: &mut PgConnection, event: &Event) -> anyhow::Result<Value> {
-    let name = sqlx::query_scalar!(
-        "select name from accounts where id = $1",
-        event.account_id.0
-    )
-    .fetch_one(conn)
-    .await?;
-    Ok(json!({ "id": event.account_id, "name": name }))
-}
-
-async fn last_chat_message(
-    conn: &mut PgConnection,
-    account_id: AccountId,
-    conversation: i64,
-) -> anyhow::Result<Option<MessageView>> {
-    let id = sqlx::query_scalar!(
-        "select id from messages where account_id = $1 and conversation_id = $2 and message_type <> 'activity' and not private
-         order by id desc limit 1",
-        account_id.0,
-        conversation
-    )
-    .fetch_optional(&mut *conn)
-    .await?;
-    match id {
-        Some(id) => {
-            let message = crate::messages::repo::find_any(conn, account_id, MessageId(id)).await?;
-            Ok(
-                crate::messages::repo::views(conn, account_id, vec![message])
-                    .await?
-                    .pop(),
-            )
-        }
-        None => Ok(None),
-    }
-}
 
 /// The conversation's `webhook_data` (database id `conversation`), or `None` when it no longer
 /// exists.
@@ -53,109 +22,156 @@ pub async fn conversation_webhook_data(
     account_id: AccountId,
     conversation: i64,
 ) -> anyhow::Result<Option<Value>> {
-    let Ok(c) =
-        crate::conversations::repo::find_by_id(conn, account_id, ConversationId(conversation))
-            .await
-    else {
-        return Ok(None);
-    };
-    let view = crate::conversations::service::view(conn, account_id, c).await?;
-    let last = last_chat_message(conn, account_id, conversation).await?;
-    Ok(Some(shapes::conversation_webhook(
-        app,
-        &view,
-        last.as_ref(),
-    )))
+    let mut data = conversations_data(app, conn, account_id, &[conversation]).await?;
+    Ok(data.remove(&conversation))
 }
 
-async fn conversation_data(
+/// The `webhook_data` of conversations (by database id); deleted ones are missing.
+async fn conversations_data(
     app: &AppState,
     conn: &mut PgConnection,
-    event: &Event,
-    conversation: i64,
-) -> anyhow::Result<Option<Value>> {
-    conversation_webhook_data(app, conn, event.account_id, conversation).await
-}
-
-/// The payload of `event`, with its `event` key; `None` when its subject was deleted.
-pub async fn build(
-    app: &AppState,
-    conn: &mut PgConnection,
-    event: &Event,
-) -> anyhow::Result<Option<Value>> {
-    let account = account_json(conn, event).await?;
-    let mut payload = match event.kind {
-        EventKind::ConversationCreated
-        | EventKind::ConversationUpdated
-        | EventKind::ConversationStatusChanged => {
-            let Some(conversation) = event.conversation_id else {
-                return Ok(None);
-            };
-            let Some(mut data) = conversation_data(app, conn, event, conversation).await? else {
-                return Ok(None);
-            };
-            if event.kind != EventKind::ConversationCreated
-                && let Some(map) = data.as_object_mut()
-            {
-                map.insert(
-                    "changed_attributes".into(),
-                    event.changed_attributes.clone().unwrap_or(Value::Null),
-                );
-            }
-            data
-        }
-        EventKind::MessageCreated | EventKind::MessageUpdated => {
-            let (Some(message), Some(conversation)) = (event.message_id, event.conversation_id)
-            else {
-                return Ok(None);
-            };
-            let Ok(message) =
-                crate::messages::repo::find_any(conn, event.account_id, MessageId(message)).await
-            else {
-                return Ok(None);
-            };
-            let Some(view) = crate::messages::repo::views(conn, event.account_id, vec![message])
-                .await?
-                .pop()
-            else {
-                return Ok(None);
-            };
-            let Some(conversation_json) = conversation_data(app, conn, event, conversation).await?
-            else {
-                return Ok(None);
-            };
-            let inbox_name = sqlx::query_scalar!(
-                "select name from inboxes where id = $1",
-                view.message.inbox_id.0
-            )
-            .fetch_one(&mut *conn)
-            .await?;
-            shapes::message_webhook(app, &view, &conversation_json, &account, &inbox_name)
-        }
-        EventKind::ContactCreated | EventKind::ContactUpdated => {
-            let Some(contact) = event.contact_id else {
-                return Ok(None);
-            };
-            let Ok(contact) =
-                crate::contacts::service::find(conn, event.account_id, ContactId(contact)).await
-            else {
-                return Ok(None);
-            };
-            let mut data = shapes::contact_webhook(&contact, &account);
-            if event.kind == EventKind::ContactUpdated
-                && let Some(map) = data.as_object_mut()
-            {
-                map.insert(
-                    "changed_attributes".into(),
-                    event.changed_attributes.clone().unwrap_or(Value::Null),
-                );
-            }
-            data
-        }
-        _ => return Ok(None),
-    };
-    if let Some(map) = payload.as_object_mut() {
-        map.insert("event".into(), json!(event.kind));
+    account_id: AccountId,
+    ids: &[i64],
+) -> anyhow::Result<HashMap<i64, Value>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
     }
-    Ok(Some(payload))
+    let conversations = crate::conversations::repo::find_many(conn, account_id, ids).await?;
+    let views: Vec<ConversationView> =
+        crate::conversations::repo::views(conn, account_id, conversations).await?;
+    let last = crate::messages::repo::last_chat_messages(conn, account_id, ids).await?;
+    let last_views: HashMap<i64, MessageView> =
+        crate::messages::repo::views(conn, account_id, last.into_values().collect())
+            .await?
+            .into_iter()
+            .map(|v| (v.message.conversation_id.0, v))
+            .collect();
+    Ok(views
+        .iter()
+        .map(|view| {
+            let id = view.conversation.id.0;
+            (
+                id,
+                shapes::conversation_webhook(app, view, last_views.get(&id)),
+            )
+        })
+        .collect())
+}
+
+/// The payloads of a batch of one account's events, with their `event` key, by event id. An
+/// event whose subject was deleted has no payload.
+pub async fn build_many(
+    app: &AppState,
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    events: &[Event],
+) -> anyhow::Result<HashMap<i64, Value>> {
+    if events.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let name = sqlx::query_scalar!("select name from accounts where id = $1", account_id.0)
+        .fetch_one(&mut *conn)
+        .await?;
+    let account = json!({ "id": account_id, "name": name });
+    let mut conversation_ids: Vec<i64> = events.iter().filter_map(|e| e.conversation_id).collect();
+    conversation_ids.sort_unstable();
+    conversation_ids.dedup();
+    let conversations = conversations_data(app, conn, account_id, &conversation_ids).await?;
+    let inbox_names: HashMap<i64, String> = sqlx::query!(
+        "select id, name from inboxes where account_id = $1",
+        account_id.0
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.id, r.name))
+    .collect();
+    let message_ids: Vec<i64> = events.iter().filter_map(|e| e.message_id).collect();
+    let messages = crate::messages::repo::find_many(conn, account_id, &message_ids).await?;
+    let messages: HashMap<MessageId, MessageView> =
+        crate::messages::repo::views(conn, account_id, messages)
+            .await?
+            .into_iter()
+            .map(|v| (v.message.id, v))
+            .collect();
+    let contact_ids: Vec<i64> = events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::ContactCreated | EventKind::ContactUpdated
+            )
+        })
+        .filter_map(|e| e.contact_id)
+        .collect();
+    let contacts: HashMap<ContactId, crate::contacts::model::Contact> =
+        crate::contacts::service::find_many(conn, account_id, &contact_ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+    let mut out = HashMap::with_capacity(events.len());
+    for event in events {
+        let payload = match event.kind {
+            EventKind::ConversationCreated
+            | EventKind::ConversationUpdated
+            | EventKind::ConversationStatusChanged => event
+                .conversation_id
+                .and_then(|c| conversations.get(&c).cloned())
+                .map(|mut data| {
+                    if event.kind != EventKind::ConversationCreated
+                        && let Some(map) = data.as_object_mut()
+                    {
+                        map.insert(
+                            "changed_attributes".into(),
+                            event.changed_attributes.clone().unwrap_or(Value::Null),
+                        );
+                    }
+                    data
+                }),
+            EventKind::MessageCreated | EventKind::MessageUpdated => {
+                let message = event.message_id.and_then(|m| messages.get(&MessageId(m)));
+                let conversation = event.conversation_id.and_then(|c| conversations.get(&c));
+                match (message, conversation) {
+                    (Some(message), Some(conversation)) => {
+                        let inbox = inbox_names
+                            .get(&message.message.inbox_id.0)
+                            .map(String::as_str)
+                            .unwrap_or_default();
+                        Some(shapes::message_webhook(
+                            app,
+                            message,
+                            conversation,
+                            &account,
+                            inbox,
+                        ))
+                    }
+                    _ => None,
+                }
+            }
+            EventKind::ContactCreated | EventKind::ContactUpdated => event
+                .contact_id
+                .and_then(|c| contacts.get(&ContactId(c)))
+                .map(|contact| {
+                    let mut data = shapes::contact_webhook(contact, &account);
+                    if event.kind == EventKind::ContactUpdated
+                        && let Some(map) = data.as_object_mut()
+                    {
+                        map.insert(
+                            "changed_attributes".into(),
+                            event.changed_attributes.clone().unwrap_or(Value::Null),
+                        );
+                    }
+                    data
+                }),
+            _ => None,
+        };
+        if let Some(mut payload) = payload {
+            if let Some(map) = payload.as_object_mut() {
+                map.insert("event".into(), json!(event.kind));
+            }
+            out.insert(event.id, payload);
+        }
+    }
+    Ok(out)
 }

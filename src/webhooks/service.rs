@@ -6,7 +6,6 @@ use rand::Rng;
 use crate::auth::context::AccountCtx;
 use crate::error::{Error, FieldErrors, Result, ResultExt};
 use crate::ids::{AccountId, InboxId};
-use crate::jobs::{self, JobSpec};
 use crate::roles::Permission;
 use crate::state::AppState;
 
@@ -305,36 +304,22 @@ pub async fn resend(
 ) -> Result<()> {
     get(app, ctx, webhook_id).await?;
     let mut tx = app.db.begin().await?;
-    let row = sqlx::query!(
-        "update webhook_deliveries set state = 'pending', attempts = 0, first_attempt_at = null, completed_at = null
-         where account_id = $1 and webhook_id = $2 and id = $3 and state = 'failed'
-         returning target, (select conversation_id from events where id = event_id) as conversation_id,
-                   (select contact_id from events where id = event_id) as contact_id",
+    let target = sqlx::query_scalar!(
+        "update webhook_deliveries d set state = 'pending', stage = 'new', attempts = 0, first_attempt_at = null,
+             completed_at = null, next_attempt_at = $4,
+             stream = coalesce(d.stream, (select coalesce('conversation:' || e.conversation_id, 'contact:' || e.contact_id)
+                                          from events e where e.id = d.event_id), 'account')
+         where d.account_id = $1 and d.webhook_id = $2 and d.id = $3 and d.state = 'failed'
+         returning d.target",
         ctx.account_id.0,
         webhook_id,
-        delivery
+        delivery,
+        app.clock.now()
     )
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| Error::invalid("delivery", "only failed deliveries can be sent again"))?;
-    let spec = JobSpec {
-        account_id: Some(ctx.account_id),
-        ..JobSpec::default()
-    }
-    .in_queue(super::dispatch::queue(
-        &row.target,
-        row.conversation_id,
-        row.contact_id,
-    ));
-    jobs::enqueue(
-        &mut tx,
-        app.clock.now(),
-        &super::delivery::Deliver {
-            delivery_id: delivery,
-        },
-        spec,
-    )
-    .await?;
+    super::delivery::Send::wake(&mut tx, app.clock.now(), ctx.account_id, &target).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -376,17 +376,27 @@ async fn the_same_rule_never_runs_twice_for_one_event() {
     .fetch_one(s.app.db())
     .await
     .expect("event");
-    // The dispatcher retried (a crash after the rule ran, a second instance): nothing repeats.
+    // The event is dispatched again (a crash after the rule ran, a second instance): nothing
+    // repeats.
     for _ in 0..2 {
         let mut conn = s.app.db().acquire().await.expect("conn");
+        sqlx::query("insert into event_dispatch (account_id, event_id) values ($1, $2)")
+            .bind(s.acme.id.0)
+            .bind(event_id)
+            .execute(&mut *conn)
+            .await
+            .expect("queue the event again");
         atende::jobs::enqueue(
             &mut conn,
             s.app.clock().now(),
-            &atende::events::Dispatch { event_id },
+            &atende::events::Dispatch {
+                account_id: s.acme.id,
+            },
             atende::jobs::JobSpec::default(),
         )
         .await
         .expect("enqueue");
+        s.settle().await;
     }
     s.settle().await;
     let notes = s
