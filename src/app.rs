@@ -180,6 +180,7 @@ pub async fn build_state(
         http: crate::outbound::guarded_client(outbound.clone()),
         hub: crate::realtime::Hub::default(),
         consumers: event_consumers(),
+        page_cursors: Default::default(),
         outbound,
         db: pool,
         clock: config.clock.clone(),

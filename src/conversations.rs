@@ -5,4 +5,5 @@
 
 pub mod model;
 pub mod repo;
+pub mod search;
 pub mod service;

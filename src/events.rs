@@ -117,7 +117,7 @@ impl NewEvent {
 pub const NOTIFY_CHANNEL: &str = "atende_events";
 
 /// Records events in the caller's transaction, in one statement: each event is stored, notified
-/// to the realtime listeners (delivered at commit), and, when something subscribes to it
+/// to the realtime listeners (delivered at commit, with who may see its conversation), and, when something subscribes to it
 /// (`event_subscriptions`: a webhook, an API inbox's URL, an automation rule), queued for its
 /// account's [`Dispatch`] job. An event nobody subscribes to creates no job.
 pub async fn record(
@@ -156,8 +156,12 @@ pub async fn record(
            ), notices as (
                select pg_notify($11, json_build_object(
                    'id', e.id, 'account_id', $1::int8, 'kind', e.kind, 'conversation_id', e.conversation_id,
-                   'message_id', e.message_id, 'contact_id', e.contact_id, 'inbox_id', e.inbox_id)::text)
+                   'message_id', e.message_id, 'contact_id', e.contact_id, 'inbox_id', e.inbox_id,
+                   'display_id', c.display_id, 'assignee_id', c.assignee_id,
+                   'participants', array(select p.user_id from conversation_participants p
+                                         where p.account_id = $1 and p.conversation_id = e.conversation_id))::text)
                from new_events e
+               left join conversations c on c.account_id = $1 and c.id = e.conversation_id
            ), queued as (
                insert into event_dispatch (account_id, event_id)
                select $1, e.id from new_events e

@@ -32,6 +32,7 @@ pub mod messages;
 pub mod metrics;
 pub mod ops;
 pub mod outbound;
+pub mod pagination;
 pub mod realtime;
 pub mod roles;
 pub mod shapes;

@@ -49,6 +49,8 @@ pub struct App {
     pub hub: crate::realtime::Hub,
     /// What acts on recorded events (registered in `app.rs`).
     pub consumers: crate::events::Consumers,
+    /// Where page-by-page walkers of lists left off.
+    pub page_cursors: crate::pagination::PageCursors,
 }
 
 impl App {

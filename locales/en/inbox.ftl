@@ -34,6 +34,7 @@ inbox-unread = unread
 inbox-priority = Priority
 inbox-preview-reply = Reply:
 inbox-preview-note = Note:
+inbox-preview-match = Found:
 inbox-preview-attachment = Attachment
 inbox-preview-empty = No messages yet
 inbox-empty-new-title = No inbox yet

@@ -34,6 +34,7 @@ inbox-unread = não lidas
 inbox-priority = Prioridade
 inbox-preview-reply = Resposta:
 inbox-preview-note = Nota:
+inbox-preview-match = Encontrado:
 inbox-preview-attachment = Anexo
 inbox-preview-empty = Ainda sem mensagens
 inbox-empty-new-title = Nenhuma caixa de entrada ainda

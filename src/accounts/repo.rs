@@ -98,16 +98,25 @@ pub async fn insert_user(
 
 /// A `users` row.
 #[derive(Debug)]
-struct UserRow {
-    id: i64,
-    name: String,
-    display_name: Option<String>,
-    email: String,
-    phone_number: Option<String>,
-    locale: Option<String>,
-    auth_version: i32,
-    message_signature: Option<String>,
-    ui_settings: serde_json::Value,
+pub struct UserRow {
+    /// Id.
+    pub id: i64,
+    /// Full name.
+    pub name: String,
+    /// Name shown to customers.
+    pub display_name: Option<String>,
+    /// Sign-in address.
+    pub email: String,
+    /// Phone number.
+    pub phone_number: Option<String>,
+    /// Preferred language.
+    pub locale: Option<String>,
+    /// Session version.
+    pub auth_version: i32,
+    /// Reply signature.
+    pub message_signature: Option<String>,
+    /// UI preferences.
+    pub ui_settings: serde_json::Value,
 }
 
 impl From<UserRow> for User {

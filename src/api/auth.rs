@@ -30,11 +30,7 @@ impl FromRequestParts<AppState> for ApiUser {
         if let Some(caller) = parts.extensions.get::<ApiUser>() {
             return Ok(caller.clone());
         }
-        let token = ["api_access_token", "api-access-token"]
-            .iter()
-            .find_map(|name| parts.headers.get(*name))
-            .map(|value| value.to_str().map(str::trim).unwrap_or_default().to_owned())
-            .ok_or(Error::Unauthenticated)?;
+        let token = token_of(parts)?;
         let mut conn = app.db.acquire().await?;
         let user_id = tokens::lookup(&mut conn, &token)
             .await?
@@ -49,6 +45,15 @@ impl FromRequestParts<AppState> for ApiUser {
     }
 }
 
+/// The token in `api_access_token` (or `Api-Access-Token`).
+fn token_of(parts: &Parts) -> Result<String, Error> {
+    ["api_access_token", "api-access-token"]
+        .iter()
+        .find_map(|name| parts.headers.get(*name))
+        .map(|value| value.to_str().map(str::trim).unwrap_or_default().to_owned())
+        .ok_or(Error::Unauthenticated)
+}
+
 /// The account context of an account-scoped API request (`/api/v1/accounts/{account_id}/...`).
 #[derive(Clone, Debug)]
 pub struct ApiCtx(pub AccountCtx);
@@ -57,7 +62,6 @@ impl FromRequestParts<AppState> for ApiCtx {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Error> {
-        let caller = ApiUser::from_request_parts(parts, app).await?;
         let params = RawPathParams::from_request_parts(parts, app)
             .await
             .map_err(|_| Error::NotFound)?;
@@ -65,8 +69,31 @@ impl FromRequestParts<AppState> for ApiCtx {
             .iter()
             .find(|(name, _)| *name == "account_id")
             .and_then(|(_, value)| value.parse::<i64>().ok())
-            .map(AccountId)
-            .ok_or(Error::NotFound)?;
+            .map(AccountId);
+        // The token, its owner and their membership in one query (the common case).
+        if parts.extensions.get::<ApiUser>().is_none()
+            && let Some(account_id) = account_id
+        {
+            let token = token_of(parts)?;
+            let invalid = || Error::Unauthorized("Invalid Access Token".into());
+            if !tokens::well_formed(&token) {
+                return Err(invalid());
+            }
+            let found = context::resolve_token(
+                &mut *app.db.acquire().await?,
+                &tokens::digest(&token),
+                account_id,
+            )
+            .await?;
+            let (user, ctx) = found.ok_or_else(invalid)?;
+            tracing::Span::current().record("user.id", user.id.0);
+            parts.extensions.insert(ApiUser { user, token });
+            let ctx = ctx?;
+            tracing::Span::current().record("account.id", account_id.0);
+            return Ok(ApiCtx(ctx));
+        }
+        let caller = ApiUser::from_request_parts(parts, app).await?;
+        let account_id = account_id.ok_or(Error::NotFound)?;
         let ctx = context::resolve(&mut *app.db.acquire().await?, caller.user, account_id).await?;
         tracing::Span::current().record("account.id", account_id.0);
         Ok(ApiCtx(ctx))

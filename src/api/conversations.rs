@@ -15,7 +15,7 @@ use super::extract::{ApiJson, QueryPairs, from_value};
 use super::json;
 use crate::auth::context::Actor;
 use crate::conversations::model::{
-    AssigneeFilter, Counts, ListParams, Priority, Sort, Status, StatusFilter,
+    AssigneeFilter, Counts, Cursor, ListParams, Priority, Sort, Status, StatusFilter,
 };
 use crate::conversations::service::{self as conversations, BulkAction, NewConversation};
 use crate::error::{Error, Result, json_body};
@@ -76,10 +76,21 @@ pub fn router() -> Router<AppState> {
 
 fn counts_json(counts: Counts, with_assigned: bool) -> Value {
     let mut meta = json!({ "mine_count": counts.mine, "unassigned_count": counts.unassigned, "all_count": counts.all });
-    if with_assigned && let Some(map) = meta.as_object_mut() {
-        map.insert("assigned_count".into(), json!(counts.assigned));
+    if let Some(map) = meta.as_object_mut() {
+        if with_assigned {
+            map.insert("assigned_count".into(), json!(counts.assigned));
+        }
+        // Counts of filters beyond status, inbox and team stop at a thousand ("1000+").
+        if counts.capped {
+            map.insert("counts_capped".into(), json!(true));
+        }
     }
     meta
+}
+
+/// The cursor the next page starts at (`cursor=`), beside Chatwoot's `meta` and `payload`.
+fn next_cursor(next: Option<Cursor>) -> Value {
+    json!(next.map(|c| c.encode()))
 }
 
 /// The list parameters Chatwoot accepts, with clear 422s for values that cannot mean anything.
@@ -94,6 +105,15 @@ fn list_params(query: &QueryPairs) -> Result<ListParams> {
             )
         })?),
     };
+    let sort = Sort::parse(query.get("sort_by").or(query.get("sort_order")));
+    let cursor = match query.get("cursor").filter(|c| !c.trim().is_empty()) {
+        None => None,
+        Some(text) => Some(
+            Cursor::parse(text)
+                .filter(|c| c.sort == sort)
+                .ok_or_else(|| Error::invalid("cursor", "is not a next_cursor of this list"))?,
+        ),
+    };
     Ok(ListParams {
         status,
         assignee: AssigneeFilter::parse(query.get("assignee_type")),
@@ -103,7 +123,8 @@ fn list_params(query: &QueryPairs) -> Result<ListParams> {
         priority: query.get("priority").and_then(Priority::parse),
         q: query.get("q").map(str::to_owned),
         page: query.page(),
-        sort: Sort::parse(query.get("sort_by").or(query.get("sort_order"))),
+        sort,
+        cursor,
         conversation_type: query.get("conversation_type").map(str::to_owned),
         source_id: query.get("source_id").map(str::to_owned),
         updated_within: query.int("updated_within")?,
@@ -134,12 +155,12 @@ async fn list_conversations(
     query: QueryPairs,
 ) -> Result<Response> {
     let params = list_params(&query)?;
-    let (views, counts) = conversations::list(&app, &Actor::Member(ctx), &params).await?;
+    let (views, counts, next) = conversations::list(&app, &Actor::Member(ctx), &params).await?;
     let payload: Vec<Value> = views.iter().map(|v| json::conversation(&app, v)).collect();
-    Ok(
-        json_body(&json!({ "data": { "meta": counts_json(counts, true), "payload": payload } }))
-            .into_response(),
-    )
+    Ok(json_body(&json!({ "data": {
+            "meta": counts_json(counts, true), "payload": payload, "next_cursor": next_cursor(next)
+        } }))
+    .into_response())
 }
 
 /// `GET A/conversations/meta`: `{meta: {4 counts}}`.
@@ -192,7 +213,7 @@ async fn search_conversations(
 ) -> Result<Response> {
     let mut params = list_params(&query)?;
     params.status = StatusFilter::All;
-    let (views, counts) = conversations::list(&app, &Actor::Member(ctx), &params).await?;
+    let (views, counts, _) = conversations::list(&app, &Actor::Member(ctx), &params).await?;
     let payload: Vec<Value> = views.iter().map(|v| json::conversation(&app, v)).collect();
     Ok(
         json_body(&json!({ "meta": counts_json(counts, false), "payload": payload }))

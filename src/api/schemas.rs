@@ -145,11 +145,18 @@ pub struct ConversationFilters {
     pub labels: Option<Vec<String>>,
     /// `low`, `medium`, `high` or `urgent`.
     pub priority: Option<Priority>,
-    /// Text to find in the messages or the contact's name, e-mail or phone number (`#12` or
-    /// `12` also finds display id 12).
+    /// Text to find: words of the messages (Portuguese stems, accents ignored: `nao` finds
+    /// `não`, `pedidos` finds `pedido`; `"exact phrase"`, `or` and `-word` work), three or more
+    /// characters of the contact's name, e-mail, phone digits or identifier, or `#12`/`12` for
+    /// display id 12. Ranked: the number, then contacts, then messages by relevance; the
+    /// newest 250 matches of each kind are considered.
     pub q: Option<String>,
-    /// 1-based page of 25.
+    /// 1-based page of 25. A client asking for page N+1 right after page N continues where
+    /// page N ended, so deep pages cost what the first one does.
     pub page: Option<i64>,
+    /// `data.next_cursor` of the previous page: the page starts right after it (same order
+    /// required; a cursor from another `sort_by` is a 422).
+    pub cursor: Option<String>,
     /// `last_activity_at_desc` (default), `last_activity_at_asc`, `created_at_desc`,
     /// `created_at_asc`, `priority_desc`, `priority_asc`, `waiting_since_asc`,
     /// `waiting_since_desc`, or the legacy `sort_on_created_at`, `sort_on_priority`,
@@ -703,6 +710,9 @@ pub struct ConversationCounts {
     pub unassigned_count: i64,
     /// All the caller may see.
     pub all_count: i64,
+    /// Present (`true`) when a filter beyond status, inbox and team (labels, priority, search
+    /// text, conditions) matched more than 1,000: each count then stops at 1,000.
+    pub counts_capped: Option<bool>,
 }
 
 /// The three counts of `search` and `filter` (no `assigned_count`).
@@ -714,6 +724,9 @@ pub struct FilterCounts {
     pub unassigned_count: i64,
     /// All matches.
     pub all_count: i64,
+    /// Present (`true`) when the matches went past what is counted (1,000 for `filter`, 250
+    /// message and 250 contact matches for `search`).
+    pub counts_capped: Option<bool>,
 }
 
 /// `data` of the conversation list.
@@ -723,9 +736,11 @@ pub struct ConversationListData {
     pub meta: ConversationCounts,
     /// Up to 25 conversations.
     pub payload: Vec<Conversation>,
+    /// Where the next page starts (`cursor=`); null on the last page.
+    pub next_cursor: Option<String>,
 }
 
-/// `GET conversations`: `{data: {meta, payload}}`.
+/// `GET conversations`: `{data: {meta, payload, next_cursor}}`.
 #[derive(Serialize, ToSchema)]
 pub struct ConversationList {
     /// Counts and the page.

@@ -4,7 +4,7 @@
 
 use sqlx::PgConnection;
 
-use crate::accounts::model::{AccountStatus, Role, User};
+use crate::accounts::model::{AccountStatus, Availability, Role, User};
 use crate::error::{Error, Result};
 use crate::i18n::Locale;
 use crate::ids::{AccountId, CustomRoleId, UserId};
@@ -27,6 +27,8 @@ pub struct AccountCtx {
     pub custom_role_id: Option<CustomRoleId>,
     /// Effective permissions.
     pub permissions: Permissions,
+    /// Their availability in this account (shown as a message sender's).
+    pub availability: Availability,
 }
 
 impl AccountCtx {
@@ -68,9 +70,11 @@ pub async fn resolve(
     user: User,
     account_id: AccountId,
 ) -> Result<AccountCtx> {
-    let row = sqlx::query!(
+    let row = sqlx::query_as!(
+        Membership,
         r#"select a.name, a.locale, a.status as "status: AccountStatus",
-                  au.role as "role?: Role", au.custom_role_id, cr.permissions as "permissions?"
+                  au.role as "role?: Role", au.custom_role_id, cr.permissions as "permissions?",
+                  au.availability as "availability?: Availability"
            from accounts a
            left join account_users au on au.account_id = a.id and au.user_id = $2
            left join custom_roles cr on cr.account_id = au.account_id and cr.id = au.custom_role_id
@@ -81,24 +85,94 @@ pub async fn resolve(
     .fetch_optional(conn)
     .await?
     .ok_or(Error::NotFound)?;
-    let role = row.role.ok_or(Error::Unauthorized(
-        "You are not authorized to access this account".into(),
-    ))?;
-    if row.status == AccountStatus::Suspended {
-        return Err(Error::Unauthorized("Account is suspended".into()));
+    row.into_ctx(user, account_id)
+}
+
+/// The owner of an API token and their context in `account_id`, in one query (every API call
+/// starts with this). `Ok(None)` when the token is not valid.
+pub async fn resolve_token(
+    conn: &mut PgConnection,
+    token_hash: &[u8],
+    account_id: AccountId,
+) -> Result<Option<(User, Result<AccountCtx>)>> {
+    let row = sqlx::query!(
+        r#"select u.id, u.name, u.display_name, u.email, u.phone_number, u.locale, u.auth_version,
+                  u.message_signature, u.ui_settings,
+                  a.name as "account_name?", a.locale as "account_locale?",
+                  a.status as "status?: AccountStatus", au.role as "role?: Role", au.custom_role_id,
+                  cr.permissions as "permissions?", au.availability as "availability?: Availability"
+           from access_tokens t
+           join users u on u.id = t.user_id
+           left join accounts a on a.id = $2
+           left join account_users au on au.account_id = a.id and au.user_id = u.id
+           left join custom_roles cr on cr.account_id = au.account_id and cr.id = au.custom_role_id
+           where t.token_hash = $1"#,
+        token_hash,
+        account_id.0
+    )
+    .fetch_optional(conn)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let user = User::from(crate::accounts::repo::UserRow {
+        id: r.id,
+        name: r.name,
+        display_name: r.display_name,
+        email: r.email,
+        phone_number: r.phone_number,
+        locale: r.locale,
+        auth_version: r.auth_version,
+        message_signature: r.message_signature,
+        ui_settings: r.ui_settings,
+    });
+    let ctx = match (r.account_name, r.account_locale, r.status) {
+        (Some(name), Some(locale), Some(status)) => Membership {
+            name,
+            locale,
+            status,
+            role: r.role,
+            custom_role_id: r.custom_role_id,
+            permissions: r.permissions,
+            availability: r.availability,
+        }
+        .into_ctx(user.clone(), account_id),
+        _ => Err(Error::NotFound),
+    };
+    Ok(Some((user, ctx)))
+}
+
+/// A user's membership row in an account.
+struct Membership {
+    name: String,
+    locale: String,
+    status: AccountStatus,
+    role: Option<Role>,
+    custom_role_id: Option<i64>,
+    permissions: Option<Vec<String>>,
+    availability: Option<Availability>,
+}
+
+impl Membership {
+    fn into_ctx(self, user: User, account_id: AccountId) -> Result<AccountCtx> {
+        let role = self.role.ok_or(Error::Unauthorized(
+            "You are not authorized to access this account".into(),
+        ))?;
+        if self.status == AccountStatus::Suspended {
+            return Err(Error::Unauthorized("Account is suspended".into()));
+        }
+        let custom: Option<Vec<Permission>> = self
+            .permissions
+            .map(|names| names.iter().filter_map(|n| Permission::parse(n)).collect());
+        Ok(AccountCtx {
+            account_id,
+            account_name: self.name,
+            account_locale: Locale::parse(&self.locale).unwrap_or_default(),
+            permissions: Permissions::for_member(role, custom.as_deref()),
+            role,
+            custom_role_id: self.custom_role_id.map(CustomRoleId),
+            availability: self.availability.unwrap_or(Availability::Offline),
+            user,
+        })
     }
-    let custom: Option<Vec<Permission>> = row
-        .permissions
-        .map(|names| names.iter().filter_map(|n| Permission::parse(n)).collect());
-    Ok(AccountCtx {
-        account_id,
-        account_name: row.name,
-        account_locale: Locale::parse(&row.locale).unwrap_or_default(),
-        permissions: Permissions::for_member(role, custom.as_deref()),
-        role,
-        custom_role_id: row.custom_role_id.map(CustomRoleId),
-        user,
-    })
 }
 
 /// Who performs a change: a member (permissions checked), or the system on its own (timers,

@@ -46,9 +46,14 @@ pub async fn issue(conn: &mut PgConnection, user_id: UserId) -> anyhow::Result<P
     Ok(token)
 }
 
+/// Whether `token` can be a token at all (worth looking up).
+pub fn well_formed(token: &str) -> bool {
+    !token.is_empty() && token.len() <= 200
+}
+
 /// The owner of `token`, if it is a valid token.
 pub async fn lookup(conn: &mut PgConnection, token: &str) -> anyhow::Result<Option<UserId>> {
-    if token.is_empty() || token.len() > 200 {
+    if !well_formed(token) {
         return Ok(None);
     }
     let user = sqlx::query_scalar!(

@@ -24,7 +24,7 @@ pub const PAGE_SIZE: i64 = 15;
 const COLUMNS: &str = "c.id, c.account_id, c.name, c.email, c.phone_number, c.identifier, c.blocked, \
                        c.additional_attributes, c.custom_attributes, c.labels, c.last_activity_at, c.created_at";
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct ContactRow {
     id: i64,
     account_id: i64,
@@ -38,6 +38,13 @@ struct ContactRow {
     labels: Vec<String>,
     last_activity_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
+}
+
+/// A contact from its row as JSON (`to_jsonb(ct)` inside a query that reads other rows too).
+pub fn from_row_json(row: Value) -> Result<Contact> {
+    serde_json::from_value::<ContactRow>(row)
+        .map(Contact::from)
+        .map_err(|e| Error::Other(anyhow::anyhow!("unreadable contact row: {e}")))
 }
 
 impl From<ContactRow> for Contact {
@@ -196,6 +203,35 @@ pub async fn search_labeled(
             .replace('_', "\\_")
     );
     let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+    // Three characters or more: the trigram index over name, e-mail, phone digits, identifier
+    // and company (accents and case folded). Shorter text has no trigram to look up.
+    if q.trim().chars().count() >= 3 {
+        let phone_like = digits.len() >= 4
+            && q.trim()
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+        let pattern = if phone_like {
+            format!("%{digits}%")
+        } else {
+            pattern
+        };
+        return query_page(
+            &mut *app.db.acquire().await?,
+            actor.account_id(),
+            page,
+            sort,
+            |qb| {
+                qb.push(" and c.search like atende_fold(")
+                    .push_bind(pattern.clone())
+                    .push(")");
+                if !labels.is_empty() {
+                    qb.push(" and c.labels && ").push_bind(labels.clone());
+                }
+                Ok(())
+            },
+        )
+        .await;
+    }
     query_page(
         &mut *app.db.acquire().await?,
         actor.account_id(),

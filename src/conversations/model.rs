@@ -246,6 +246,80 @@ impl Sort {
     }
 }
 
+/// Where a page of a list ends: the sort values of its last conversation. The next page starts
+/// after it (keyset pagination), so a deep page costs what the first one does. Travels as an
+/// opaque string (`meta.next_cursor`, `cursor=`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    /// The order the cursor belongs to.
+    pub sort: Sort,
+    /// Priority rank (0 = none).
+    pub rank: i32,
+    /// Last activity.
+    pub activity: DateTime<Utc>,
+    /// Creation time.
+    pub created: DateTime<Utc>,
+    /// Waiting since.
+    pub waiting: Option<DateTime<Utc>>,
+    /// Database id (breaks ties).
+    pub id: i64,
+}
+
+impl Cursor {
+    /// The cursor just after `c` in order `sort`.
+    pub fn after(sort: Sort, c: &Conversation) -> Self {
+        Cursor {
+            sort,
+            rank: c.priority.map_or(0, Priority::rank),
+            activity: c.last_activity_at,
+            created: c.created_at,
+            waiting: c.waiting_since,
+            id: c.id.0,
+        }
+    }
+
+    /// The opaque form: `<sort>.<rank>.<activity µs>.<created µs>.<waiting µs or ->.<id>`.
+    pub fn encode(&self) -> String {
+        let waiting = self
+            .waiting
+            .map_or_else(|| "-".to_owned(), |w| w.timestamp_micros().to_string());
+        format!(
+            "{}.{}.{}.{}.{}.{}",
+            self.sort.param(),
+            self.rank,
+            self.activity.timestamp_micros(),
+            self.created.timestamp_micros(),
+            waiting,
+            self.id
+        )
+    }
+
+    /// Reads [`Cursor::encode`]'s form; `None` for anything else.
+    pub fn parse(text: &str) -> Option<Self> {
+        let parts: Vec<&str> = text.trim().split('.').collect();
+        let [sort, rank, activity, created, waiting, id] = parts.as_slice() else {
+            return None;
+        };
+        let sort = Sort::ALL.into_iter().find(|s| s.param() == *sort)?;
+        let time = |t: &str| {
+            t.parse::<i64>()
+                .ok()
+                .and_then(DateTime::from_timestamp_micros)
+        };
+        Some(Cursor {
+            sort,
+            rank: rank.parse().ok().filter(|r| (0..=4).contains(r))?,
+            activity: time(activity)?,
+            created: time(created)?,
+            waiting: match *waiting {
+                "-" => None,
+                w => Some(time(w)?),
+            },
+            id: id.parse().ok()?,
+        })
+    }
+}
+
 /// Parameters of `GET conversations` (and the inbox page).
 #[derive(Clone, Debug)]
 pub struct ListParams {
@@ -275,6 +349,8 @@ pub struct ListParams {
     pub updated_within: Option<i64>,
     /// Page size.
     pub per_page: i64,
+    /// Continue after this cursor instead of counting pages.
+    pub cursor: Option<Cursor>,
 }
 
 impl Default for ListParams {
@@ -293,6 +369,7 @@ impl Default for ListParams {
             source_id: None,
             updated_within: None,
             per_page: 25,
+            cursor: None,
         }
     }
 }
@@ -308,7 +385,14 @@ pub struct Counts {
     pub unassigned: i64,
     /// All.
     pub all: i64,
+    /// The filters went beyond what the kept counts answer (labels, priority, search text,
+    /// conditions), so each count stopped at [`COUNT_CAP`]: a count equal to it means "at
+    /// least that many".
+    pub capped: bool,
 }
+
+/// Where counts of arbitrary filters stop.
+pub const COUNT_CAP: i64 = 1000;
 
 #[cfg(test)]
 mod tests {

@@ -8,7 +8,8 @@ use serde_json::Value;
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 
 use super::model::{
-    AssigneeFilter, Conversation, Counts, ListParams, Priority, Status, StatusFilter,
+    AssigneeFilter, COUNT_CAP, Conversation, Counts, Cursor, ListParams, Priority, Sort, Status,
+    StatusFilter,
 };
 use crate::accounts::agents::Agent;
 use crate::auth::context::Actor;
@@ -22,7 +23,7 @@ use crate::messages::model::Message;
 use crate::roles::ConversationScope;
 
 #[derive(sqlx::FromRow)]
-struct Row {
+pub(super) struct Row {
     id: i64,
     account_id: i64,
     display_id: i64,
@@ -78,7 +79,7 @@ impl From<Row> for Conversation {
     }
 }
 
-const COLUMNS: &str = "c.id, c.account_id, c.display_id, c.uuid, c.inbox_id, c.contact_id, c.contact_inbox_id, \
+pub(super) const COLUMNS: &str = "c.id, c.account_id, c.display_id, c.uuid, c.inbox_id, c.contact_id, c.contact_inbox_id, \
     c.status, c.priority, c.assignee_id, c.team_id, c.snoozed_until, c.labels, c.additional_attributes, \
     c.custom_attributes, c.first_reply_created_at, c.waiting_since, c.last_activity_at, c.agent_last_seen_at, \
     c.assignee_last_seen_at, c.contact_last_seen_at, c.created_at, c.updated_at";
@@ -151,6 +152,61 @@ pub async fn find_visible(
     Ok(row.into())
 }
 
+/// What writing a message needs, read with the conversation's row lock in one query: the
+/// conversation (within the actor's visibility), its inbox's channel, and its contact.
+pub async fn lock_for_message(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    display_id: i64,
+) -> Result<(Conversation, ChannelType, Contact)> {
+    #[derive(sqlx::FromRow)]
+    struct Target {
+        #[sqlx(flatten)]
+        row: Row,
+        channel_type: ChannelType,
+        contact: Value,
+    }
+    let mut qb = QueryBuilder::new(format!(
+        "select {COLUMNS}, i.channel_type, to_jsonb(ct) as contact from conversations c \
+         join inboxes i on i.account_id = c.account_id and i.id = c.inbox_id \
+         join contacts ct on ct.account_id = c.account_id and ct.id = c.contact_id \
+         where c.account_id = "
+    ));
+    qb.push_bind(actor.account_id().0)
+        .push(" and c.display_id = ")
+        .push_bind(display_id);
+    push_visibility(&mut qb, actor);
+    qb.push(" for update of c");
+    let target: Target = qb
+        .build_query_as()
+        .fetch_optional(conn)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let contact = crate::contacts::service::from_row_json(target.contact)?;
+    Ok((target.row.into(), target.channel_type, contact))
+}
+
+/// The channel and the contact of a conversation the caller has locked.
+pub async fn message_context(
+    conn: &mut PgConnection,
+    c: &Conversation,
+) -> Result<(ChannelType, Contact)> {
+    let row = sqlx::query!(
+        r#"select i.channel_type as "channel_type: ChannelType", to_jsonb(ct) as "contact!"
+           from inboxes i, contacts ct
+           where i.account_id = $1 and i.id = $2 and ct.account_id = $1 and ct.id = $3"#,
+        c.account_id.0,
+        c.inbox_id.0,
+        c.contact_id.0
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok((
+        row.channel_type,
+        crate::contacts::service::from_row_json(row.contact)?,
+    ))
+}
+
 /// A conversation by database id, without visibility (jobs).
 pub async fn find_by_id(
     conn: &mut PgConnection,
@@ -186,7 +242,7 @@ pub async fn find_many(
 }
 
 /// Filters of the list shared by the counts and the page (everything but the assignee filter).
-fn push_list_filters(
+pub(super) fn push_list_filters(
     qb: &mut QueryBuilder<Postgres>,
     actor: &Actor,
     p: &ListParams,
@@ -211,26 +267,8 @@ fn push_list_filters(
     if let Some(priority) = p.priority {
         qb.push(" and c.priority = ").push_bind(priority.as_str());
     }
-    if let Some(q) = p.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = format!(
-            "%{}%",
-            q.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
-        qb.push(" and (exists (select 1 from messages m where m.account_id = c.account_id and m.conversation_id = c.id and m.message_type in ('incoming', 'outgoing') and m.content ilike ")
-            .push_bind(pattern.clone())
-            .push(") or exists (select 1 from contacts ct where ct.account_id = c.account_id and ct.id = c.contact_id and (ct.name ilike ")
-            .push_bind(pattern.clone())
-            .push(" or ct.email ilike ")
-            .push_bind(pattern.clone())
-            .push(" or ct.phone_number ilike ")
-            .push_bind(pattern)
-            .push("))");
-        if let Ok(display_id) = q.trim_start_matches('#').parse::<i64>() {
-            qb.push(" or c.display_id = ").push_bind(display_id);
-        }
-        qb.push(")");
+    if let Some(q) = super::search::text(p) {
+        super::search::push_matches(qb, q);
     }
     match (p.conversation_type.as_deref(), actor.user_id()) {
         (Some("participating"), Some(user)) => {
@@ -270,46 +308,424 @@ fn push_assignee(qb: &mut QueryBuilder<Postgres>, filter: AssigneeFilter, me: Op
     }
 }
 
-fn counts_select(actor: &Actor) -> QueryBuilder<Postgres> {
-    let mut qb = QueryBuilder::new("select count(*) filter (where c.assignee_id = ");
-    qb.push_bind(actor.user_id().map(|u| u.0).unwrap_or(-1))
-        .push(") as mine, count(*) filter (where c.assignee_id is null) as unassigned, count(*) as all_count from conversations c where c.account_id = ")
-        .push_bind(actor.account_id().0);
-    qb
+/// Whether the kept counts (`conversation_counts`: per inbox, status, assignee and team)
+/// answer the list's counts exactly.
+fn counted_exactly(p: &ListParams) -> bool {
+    p.labels.is_empty()
+        && p.priority.is_none()
+        && p.q.as_deref().is_none_or(|q| q.trim().is_empty())
+        && p.conversation_type.is_none()
+        && p.source_id.is_none()
+        && p.updated_within.is_none()
 }
 
-async fn fetch_counts(conn: &mut PgConnection, mut qb: QueryBuilder<Postgres>) -> Result<Counts> {
-    let (mine, unassigned, all): (i64, i64, i64) = qb.build_query_as().fetch_one(conn).await?;
-    Ok(Counts {
+/// The inboxes of the acting member when their scope is limited to them; `None` when it is not.
+async fn scope_inboxes(conn: &mut PgConnection, actor: &Actor) -> Result<Option<Vec<i64>>> {
+    let limited = matches!(
+        actor.conversation_scope(),
+        ConversationScope::MemberInboxes | ConversationScope::UnassignedAndMine
+    );
+    match actor.user_id() {
+        Some(user) if limited => Ok(Some(
+            sqlx::query_scalar!(
+                "select inbox_id from inbox_members where account_id = $1 and user_id = $2 order by inbox_id",
+                actor.account_id().0,
+                user.0
+            )
+            .fetch_all(conn)
+            .await?,
+        )),
+        _ => Ok(None),
+    }
+}
+
+/// The four counts of a list, before the assignee filter (Chatwoot's rule). From the kept
+/// counts when the filters are the counted ones (status, inbox, team), whatever the account's
+/// size; otherwise counted up to [`COUNT_CAP`].
+pub async fn counts(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    p: &ListParams,
+    now: DateTime<Utc>,
+) -> Result<Counts> {
+    if actor.conversation_scope() == ConversationScope::Nothing {
+        return Ok(Counts::default());
+    }
+    if !counted_exactly(p) {
+        return bounded_counts(conn, actor, |qb| {
+            push_list_filters(qb, actor, p, now);
+            Ok(())
+        })
+        .await;
+    }
+    let me = actor.user_id().map_or(-1, |u| u.0);
+    let inboxes = scope_inboxes(&mut *conn, actor).await?;
+    let mut qb = QueryBuilder::new("select coalesce(sum(n) filter (where assignee_id = ");
+    qb.push_bind(me)
+        .push("), 0)::int8, coalesce(sum(n) filter (where assignee_id = 0), 0)::int8, coalesce(sum(n), 0)::int8 from conversation_counts where account_id = ")
+        .push_bind(actor.account_id().0);
+    if let StatusFilter::Only(status) = p.status {
+        qb.push(" and status = ").push_bind(status.as_str());
+    }
+    if let Some(inbox) = p.inbox_id {
+        qb.push(" and inbox_id = ").push_bind(inbox.0);
+    }
+    if let Some(inboxes) = &inboxes {
+        qb.push(" and inbox_id = any(")
+            .push_bind(inboxes.clone())
+            .push(")");
+    }
+    if let Some(team) = p.team_id {
+        qb.push(" and team_id = ").push_bind(team.0);
+    }
+    match actor.conversation_scope() {
+        ConversationScope::UnassignedAndMine => {
+            qb.push(" and assignee_id = any(")
+                .push_bind(vec![0, me])
+                .push(")");
+        }
+        ConversationScope::Mine => {
+            qb.push(" and assignee_id = ").push_bind(me);
+        }
+        _ => {}
+    }
+    let (mine, unassigned, all): (i64, i64, i64) =
+        qb.build_query_as().fetch_one(&mut *conn).await?;
+    let mut counts = Counts {
         mine,
         unassigned,
         assigned: all - unassigned,
         all,
+        capped: false,
+    };
+    if actor.conversation_scope() == ConversationScope::Mine {
+        // Conversations they take part in without being the assignee: as many as they joined.
+        let mut qb = QueryBuilder::new(
+            "select count(*) filter (where c.assignee_id is null), count(*) from conversation_participants p \
+             join conversations c on c.account_id = p.account_id and c.id = p.conversation_id where p.account_id = ",
+        );
+        qb.push_bind(actor.account_id().0)
+            .push(" and p.user_id = ")
+            .push_bind(me)
+            .push(" and c.assignee_id is distinct from ")
+            .push_bind(me);
+        if let StatusFilter::Only(status) = p.status {
+            qb.push(" and c.status = ").push_bind(status.as_str());
+        }
+        if let Some(inbox) = p.inbox_id {
+            qb.push(" and c.inbox_id = ").push_bind(inbox.0);
+        }
+        if let Some(team) = p.team_id {
+            qb.push(" and c.team_id = ").push_bind(team.0);
+        }
+        let (unassigned, others): (i64, i64) = qb.build_query_as().fetch_one(conn).await?;
+        counts.unassigned = unassigned;
+        counts.all += others;
+        counts.assigned = counts.all - counts.unassigned;
+    }
+    Ok(counts)
+}
+
+/// Counts of an arbitrary filter (`push` appends its conditions after `c.account_id = $1`),
+/// each stopping at [`COUNT_CAP`].
+async fn bounded_counts(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    push: impl Fn(&mut QueryBuilder<Postgres>) -> Result<()>,
+) -> Result<Counts> {
+    let me = actor.user_id().map_or(-1, |u| u.0);
+    let mut found = [0i64; 3];
+    for (i, slot) in found.iter_mut().enumerate() {
+        let mut qb = QueryBuilder::new(
+            "select count(*) from (select 1 from conversations c where c.account_id = ",
+        );
+        qb.push_bind(actor.account_id().0);
+        push(&mut qb)?;
+        match i {
+            0 => {}
+            1 => {
+                qb.push(" and c.assignee_id = ").push_bind(me);
+            }
+            _ => {
+                qb.push(" and c.assignee_id is null");
+            }
+        }
+        qb.push(" limit ").push_bind(COUNT_CAP + 1).push(") s");
+        *slot = qb.build_query_scalar().fetch_one(&mut *conn).await?;
+        if i == 0 && *slot == 0 {
+            break;
+        }
+    }
+    let [all, mine, unassigned] = found.map(|n| n.min(COUNT_CAP));
+    Ok(Counts {
+        mine,
+        unassigned,
+        assigned: (all - unassigned).max(0),
+        all,
+        capped: found[0] > COUNT_CAP,
     })
 }
 
-/// A page of conversations and Chatwoot's four counts (computed before the assignee filter).
+/// A page of conversations and Chatwoot's four counts (computed before the assignee filter);
+/// searches go through [`super::search::search`].
 pub async fn list(
     conn: &mut PgConnection,
     actor: &Actor,
     p: &ListParams,
     now: DateTime<Utc>,
 ) -> Result<(Vec<Conversation>, Counts)> {
-    let mut counts = counts_select(actor);
-    push_list_filters(&mut counts, actor, p, now);
-    let counts = fetch_counts(&mut *conn, counts).await?;
-    let mut page = select(COLUMNS, actor.account_id());
-    push_list_filters(&mut page, actor, p, now);
-    push_assignee(&mut page, p.assignee, actor.user_id());
-    page.push(p.sort.sql());
-    if p.updated_within.is_none() {
-        page.push(" limit ")
-            .push_bind(p.per_page)
-            .push(" offset ")
-            .push_bind((p.page.max(1) - 1) * p.per_page);
+    let counts = counts(&mut *conn, actor, p, now).await?;
+    let page = page(conn, actor, p, now).await?;
+    Ok((page, counts))
+}
+
+/// Which index ranges a page is read from: one per value of the leading columns, each read in
+/// the list's order, merged. The first page reads about a page per range, at any account size.
+enum Ranges {
+    /// `(account_id, status, last_activity_at, id)`.
+    Status,
+    /// `(account_id, inbox_id, status, ...)`, for these inboxes.
+    Inboxes(Vec<i64>),
+    /// `(account_id, assignee_id, status, ...)`, for these assignees (`None`: unassigned); plus
+    /// the conversations the member takes part in, when `participating`.
+    Assignees {
+        assignees: Vec<Option<i64>>,
+        participating: bool,
+    },
+}
+
+/// Past this many ranges one plain query is cheaper to plan than the merge.
+const MAX_RANGES: usize = 120;
+
+async fn ranges(conn: &mut PgConnection, actor: &Actor, p: &ListParams) -> Result<Ranges> {
+    let me = actor.user_id().map(|u| u.0);
+    let inboxes = match (scope_inboxes(&mut *conn, actor).await?, p.inbox_id) {
+        (Some(mine), Some(inbox)) => Some(mine.into_iter().filter(|i| *i == inbox.0).collect()),
+        (Some(mine), None) => Some(mine),
+        (None, inbox) => inbox.map(|i| vec![i.0]),
+    };
+    Ok(match (actor.conversation_scope(), p.assignee) {
+        (ConversationScope::Mine, _) => Ranges::Assignees {
+            assignees: vec![me],
+            participating: true,
+        },
+        (_, AssigneeFilter::Me) => Ranges::Assignees {
+            assignees: vec![me],
+            participating: false,
+        },
+        (_, AssigneeFilter::Unassigned) if inboxes.is_none() => Ranges::Assignees {
+            assignees: vec![None],
+            participating: false,
+        },
+        (ConversationScope::UnassignedAndMine, _) => Ranges::Assignees {
+            assignees: vec![None, me],
+            participating: false,
+        },
+        (_, _) => match inboxes {
+            Some(inboxes) => Ranges::Inboxes(inboxes),
+            None => Ranges::Status,
+        },
+    })
+}
+
+/// The page of conversations `p` describes: after `p.cursor` when given, else page `p.page`.
+async fn page(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    p: &ListParams,
+    now: DateTime<Utc>,
+) -> Result<Vec<Conversation>> {
+    if actor.conversation_scope() == ConversationScope::Nothing {
+        return Ok(Vec::new());
     }
-    let rows: Vec<Row> = page.build_query_as().fetch_all(conn).await?;
-    Ok((rows.into_iter().map(Conversation::from).collect(), counts))
+    let push_all = |qb: &mut QueryBuilder<Postgres>| {
+        push_list_filters(qb, actor, p, now);
+        push_assignee(qb, p.assignee, actor.user_id());
+        if let Some(cursor) = &p.cursor {
+            push_after(qb, cursor);
+        }
+    };
+    // Every conversation updated lately, unpaged (Chatwoot's `updated_within`).
+    if p.updated_within.is_some() {
+        let mut qb = select(COLUMNS, actor.account_id());
+        push_all(&mut qb);
+        qb.push(p.sort.sql());
+        let rows: Vec<Row> = qb.build_query_as().fetch_all(conn).await?;
+        return Ok(rows.into_iter().map(Conversation::from).collect());
+    }
+    let offset = match p.cursor {
+        Some(_) => 0,
+        None => (p.page.max(1) - 1) * p.per_page,
+    };
+    let statuses: Vec<Status> = match p.status {
+        StatusFilter::Only(status) => vec![status],
+        StatusFilter::All => Status::ALL.to_vec(),
+    };
+    let mut branches: Vec<String> = Vec::new();
+    let mut binds: Vec<Option<i64>> = Vec::new();
+    match ranges(&mut *conn, actor, p).await? {
+        Ranges::Status => {
+            for status in &statuses {
+                branches.push(format!("c.status = '{}'", status.as_str()));
+                binds.push(None);
+            }
+        }
+        Ranges::Inboxes(inboxes) => {
+            for inbox in inboxes {
+                for status in &statuses {
+                    branches.push(format!(
+                        "c.status = '{}' and c.inbox_id = ",
+                        status.as_str()
+                    ));
+                    binds.push(Some(inbox));
+                }
+            }
+        }
+        Ranges::Assignees {
+            assignees,
+            participating,
+        } => {
+            for assignee in assignees {
+                for status in &statuses {
+                    match assignee {
+                        Some(user) => {
+                            branches.push(format!(
+                                "c.status = '{}' and c.assignee_id = ",
+                                status.as_str()
+                            ));
+                            binds.push(Some(user));
+                        }
+                        None => {
+                            branches.push(format!(
+                                "c.status = '{}' and c.assignee_id is null",
+                                status.as_str()
+                            ));
+                            binds.push(None);
+                        }
+                    }
+                }
+            }
+            // What they take part in without being the assignee (that is the range above).
+            if participating && let Some(me) = actor.user_id() {
+                branches.push(format!(
+                    "c.assignee_id is distinct from {} and exists (select 1 from conversation_participants pp \
+                     where pp.account_id = c.account_id and pp.conversation_id = c.id and pp.user_id = ",
+                    me.0
+                ));
+                binds.push(Some(me.0));
+            }
+        }
+    }
+    let mut qb: QueryBuilder<Postgres>;
+    if branches.is_empty() {
+        return Ok(Vec::new());
+    } else if branches.len() > MAX_RANGES {
+        qb = select(COLUMNS, actor.account_id());
+        push_all(&mut qb);
+    } else {
+        qb = QueryBuilder::new(format!("select {COLUMNS} from ("));
+        for (i, (branch, bind)) in branches.iter().zip(&binds).enumerate() {
+            if i > 0 {
+                qb.push(" union all ");
+            }
+            qb.push(format!(
+                "(select {COLUMNS} from conversations c where c.account_id = "
+            ))
+            .push_bind(actor.account_id().0)
+            .push(" and ")
+            .push(branch);
+            if let Some(value) = bind {
+                qb.push_bind(*value);
+                if branch.contains("exists") {
+                    qb.push(")");
+                }
+            }
+            push_all(&mut qb);
+            qb.push(p.sort.sql())
+                .push(" limit ")
+                .push_bind(offset + p.per_page)
+                .push(")");
+        }
+        qb.push(") c");
+    }
+    qb.push(p.sort.sql())
+        .push(" limit ")
+        .push_bind(p.per_page)
+        .push(" offset ")
+        .push_bind(offset);
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(conn).await?;
+    Ok(rows.into_iter().map(Conversation::from).collect())
+}
+
+/// Keeps only conversations after `cursor` in its order.
+fn push_after(qb: &mut QueryBuilder<Postgres>, cursor: &Cursor) {
+    const RANK: &str = "(case c.priority when 'urgent' then 4 when 'high' then 3 when 'medium' then 2 when 'low' then 1 else 0 end)";
+    let id = cursor.id;
+    match cursor.sort {
+        Sort::LastActivityDesc | Sort::LastActivityAsc => {
+            let op = if cursor.sort == Sort::LastActivityDesc {
+                "<"
+            } else {
+                ">"
+            };
+            qb.push(format!(" and (c.last_activity_at, c.id) {op} ("))
+                .push_bind(cursor.activity)
+                .push(", ")
+                .push_bind(id)
+                .push(")");
+        }
+        Sort::CreatedAtDesc | Sort::CreatedAtAsc => {
+            let op = if cursor.sort == Sort::CreatedAtDesc {
+                "<"
+            } else {
+                ">"
+            };
+            qb.push(format!(" and (c.created_at, c.id) {op} ("))
+                .push_bind(cursor.created)
+                .push(", ")
+                .push_bind(id)
+                .push(")");
+        }
+        Sort::PriorityDesc | Sort::PriorityAsc => {
+            let op = if cursor.sort == Sort::PriorityDesc {
+                "<"
+            } else {
+                ">"
+            };
+            qb.push(format!(" and ({RANK} {op} "))
+                .push_bind(cursor.rank)
+                .push(format!(" or ({RANK} = "))
+                .push_bind(cursor.rank)
+                .push(" and (c.last_activity_at, c.id) < (")
+                .push_bind(cursor.activity)
+                .push(", ")
+                .push_bind(id)
+                .push(")))");
+        }
+        Sort::WaitingSinceAsc | Sort::WaitingSinceDesc => {
+            let (op, id_op) = if cursor.sort == Sort::WaitingSinceAsc {
+                (">", ">")
+            } else {
+                ("<", "<")
+            };
+            match cursor.waiting {
+                // Nobody waiting sorts last both ways.
+                Some(waiting) => {
+                    qb.push(format!(" and (c.waiting_since {op} "))
+                        .push_bind(waiting)
+                        .push(" or (c.waiting_since = ")
+                        .push_bind(waiting)
+                        .push(format!(" and c.id {id_op} "))
+                        .push_bind(id)
+                        .push(") or c.waiting_since is null)");
+                }
+                None => {
+                    qb.push(format!(" and c.waiting_since is null and c.id {id_op} "))
+                        .push_bind(id);
+                }
+            }
+        }
+    }
 }
 
 /// The conversation with `display_id` if it belongs to the list `p` describes (visibility,
@@ -328,18 +744,6 @@ pub async fn find_listed(
     push_assignee(&mut qb, p.assignee, actor.user_id());
     let row: Option<Row> = qb.build_query_as().fetch_optional(conn).await?;
     Ok(row.map(Conversation::from))
-}
-
-/// Only the counts of a list.
-pub async fn counts(
-    conn: &mut PgConnection,
-    actor: &Actor,
-    p: &ListParams,
-    now: DateTime<Utc>,
-) -> Result<Counts> {
-    let mut qb = counts_select(actor);
-    push_list_filters(&mut qb, actor, p, now);
-    fetch_counts(conn, qb).await
 }
 
 fn push_filter_condition(
@@ -437,9 +841,7 @@ pub async fn filter(
             push_filter_condition(qb, c, &custom, now)
         })
     };
-    let mut counts = counts_select(actor);
-    build(&mut counts)?;
-    let counts = fetch_counts(&mut *conn, counts).await?;
+    let counts = bounded_counts(&mut *conn, actor, build).await?;
     let mut qb = select(COLUMNS, actor.account_id());
     build(&mut qb)?;
     qb.push(" order by c.last_activity_at desc, c.id desc limit 25 offset ")
@@ -497,6 +899,8 @@ pub struct ConversationView {
     pub last_non_activity_message: Option<crate::messages::model::MessageView>,
     /// Incoming messages after the agents last looked, capped at 10.
     pub unread_count: i64,
+    /// The message a search found in it (search results only).
+    pub matched_message: Option<crate::messages::model::MessageView>,
 }
 
 /// Loads the views of conversations in a few batched queries, keeping their order.
@@ -603,6 +1007,7 @@ pub async fn views(
                 .and_then(|u| agents.get(&u.0).cloned()),
             team: conversation.team_id.and_then(|t| teams.get(&t.0).cloned()),
             unread_count: unread.get(&conversation.id.0).copied().unwrap_or(0),
+            matched_message: None,
             contact,
             channel_type,
             inbox_name,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sqlx::PgConnection;
 
-use super::model::{Conversation, Counts, ListParams, Priority, Status};
+use super::model::{Conversation, Counts, Cursor, ListParams, Priority, Status};
 use super::repo::{self, ConversationView};
 use crate::accounts::agents::{self, Agent};
 use crate::auth::context::{AccountCtx, Actor};
@@ -22,22 +22,90 @@ use crate::messages::service as messages;
 use crate::roles::Permission;
 use crate::state::AppState;
 
-/// The views of a list page and the counts.
+/// The views of a list page, the counts, and the cursor the next page starts at (when the page
+/// is full). A page-number walker continues where its previous page ended (keyset), so page
+/// 4,000 costs what page 1 does.
 pub async fn list(
     app: &AppState,
     actor: &Actor,
     params: &ListParams,
-) -> Result<(Vec<ConversationView>, Counts)> {
+) -> Result<(Vec<ConversationView>, Counts, Option<Cursor>)> {
+    let mut params = params.clone();
+    let list = ListParams {
+        page: 0,
+        cursor: None,
+        ..params.clone()
+    };
+    let list = format!(
+        "{}:{}:{list:?}",
+        actor.account_id(),
+        actor.user_id().map_or(0, |u| u.0)
+    );
+    let walker = |page: i64| format!("{list}:{page}");
+    if params.cursor.is_none() && params.page > 1 {
+        params.cursor = app
+            .page_cursors
+            .get(&walker(params.page))
+            .and_then(|c| Cursor::parse(&c));
+    }
     let mut conn = app.db.acquire().await?;
-    let (conversations, counts) = repo::list(&mut conn, actor, params, app.clock.now()).await?;
+    if super::search::text(&params).is_some() {
+        let (views, counts) = search(&mut conn, actor, &params, app.clock.now()).await?;
+        return Ok((views, counts, None));
+    }
+    let (conversations, counts) = repo::list(&mut conn, actor, &params, app.clock.now()).await?;
+    let next = (conversations.len() as i64 == params.per_page && params.updated_within.is_none())
+        .then(|| conversations.last().map(|c| Cursor::after(params.sort, c)))
+        .flatten();
+    if let Some(next) = &next {
+        app.page_cursors
+            .put(walker(params.page.max(1) + 1), next.encode());
+    }
     Ok((
         repo::views(&mut conn, actor.account_id(), conversations).await?,
         counts,
+        next,
     ))
+}
+
+/// A page of search results with the message each one matched.
+async fn search(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    params: &ListParams,
+    now: DateTime<Utc>,
+) -> Result<(Vec<ConversationView>, Counts)> {
+    let (hits, counts) = super::search::search(&mut *conn, actor, params, now).await?;
+    let matched: Vec<i64> = hits
+        .iter()
+        .filter_map(|h| h.message_id)
+        .map(|m| m.0)
+        .collect();
+    let messages =
+        crate::messages::repo::find_many(&mut *conn, actor.account_id(), &matched).await?;
+    let mut messages: std::collections::HashMap<
+        ConversationId,
+        crate::messages::model::MessageView,
+    > = crate::messages::repo::views(&mut *conn, actor.account_id(), messages)
+        .await?
+        .into_iter()
+        .map(|v| (v.message.conversation_id, v))
+        .collect();
+    let conversations = hits.into_iter().map(|h| h.conversation).collect();
+    let mut views = repo::views(conn, actor.account_id(), conversations).await?;
+    for view in &mut views {
+        view.matched_message = messages.remove(&view.conversation.id);
+    }
+    Ok((views, counts))
 }
 
 /// Only the counts of a list (`GET conversations/meta`).
 pub async fn counts(app: &AppState, actor: &Actor, params: &ListParams) -> Result<Counts> {
+    if super::search::text(params).is_some() {
+        let mut conn = app.db.acquire().await?;
+        let (_, counts) = super::search::search(&mut conn, actor, params, app.clock.now()).await?;
+        return Ok(counts);
+    }
     repo::counts(
         &mut *app.db.acquire().await?,
         actor,
@@ -409,8 +477,7 @@ pub async fn save(conn: &mut PgConnection, c: &Conversation, now: DateTime<Utc>)
     Ok(())
 }
 
-/// Records `conversation_updated` (and the specific events) for changes already saved. Chatwoot
-/// sends `conversation_updated` only when one of its tracked attributes changed.
+/// Records `conversation_updated` (and the specific events) for changes already saved.
 pub async fn record_changes(
     conn: &mut PgConnection,
     actor: &Actor,
@@ -418,6 +485,14 @@ pub async fn record_changes(
     changes: &Changes,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    let list = change_events(c, changes);
+    events::record(conn, actor.account_id(), actor, now, &list).await?;
+    Ok(())
+}
+
+/// The events of saved changes: `conversation_updated` (Chatwoot sends it only when one of its
+/// tracked attributes changed), and the status, assignee and team events.
+pub fn change_events(c: &Conversation, changes: &Changes) -> Vec<NewEvent> {
     const TRACKED: [&str; 10] = [
         "status",
         "assignee_id",
@@ -431,7 +506,7 @@ pub async fn record_changes(
         "additional_attributes",
     ];
     if !TRACKED.iter().any(|name| changes.contains(name)) {
-        return Ok(());
+        return Vec::new();
     }
     let base = |kind| NewEvent::new(kind).conversation(c.id.0, c.inbox_id.0, c.contact_id.0);
     let mut list = vec![base(EventKind::ConversationUpdated).changes(changes)];
@@ -453,8 +528,7 @@ pub async fn record_changes(
     if changes.contains("team_id") {
         list.push(base(EventKind::TeamChanged).changes(changes));
     }
-    events::record(conn, actor.account_id(), actor, now, &list).await?;
-    Ok(())
+    list
 }
 
 /// Reopens a snoozed conversation when its snooze ends. Idempotent: does nothing if the

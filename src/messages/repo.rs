@@ -8,6 +8,7 @@ use sqlx::PgConnection;
 
 use super::model::{Attachment, Message, MessageStatus, MessageType, MessageView, Sender};
 use crate::accounts::model::Availability;
+use crate::conversations::model::Conversation;
 use crate::error::{Error, Result};
 use crate::ids::{AccountId, AttachmentId, ConversationId, InboxId, MessageId, UserId};
 
@@ -159,6 +160,101 @@ pub async fn find(
     .await?
     .ok_or(Error::NotFound)?;
     Ok(row.into())
+}
+
+/// Inserts a message and, in the same statement, writes what it changes on its (locked)
+/// conversation — status, snooze, clocks, last activity — and, for an incoming message, the
+/// contact's last activity. With a `source_id` already used in the inbox, writes nothing and
+/// returns `None`.
+pub async fn insert_with_effects(
+    conn: &mut PgConnection,
+    c: &Conversation,
+    m: &NewMessage,
+    incoming: bool,
+    now: DateTime<Utc>,
+) -> Result<Option<Message>> {
+    let row: Option<MessageRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "with m as (
+             insert into messages as m (account_id, conversation_id, inbox_id, message_type, content, content_type,
+                                        content_attributes, private, source_id, sender_type, sender_id, performed_by,
+                                        created_at, updated_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+             on conflict (inbox_id, source_id) do nothing
+             returning {COLUMNS}
+         ), conversation as (
+             update conversations set status = $14, snoozed_until = $15, waiting_since = $16,
+                 first_reply_created_at = $17, last_activity_at = $18, updated_at = $13
+             where account_id = $1 and id = $2 and exists (select 1 from m)
+         ), contact as (
+             update contacts set last_activity_at = $13
+             where account_id = $1 and id = $19 and $20 and exists (select 1 from m)
+         )
+         select * from m"
+    )))
+    .bind(c.account_id.0)
+    .bind(m.conversation_id.0)
+    .bind(m.inbox_id.0)
+    .bind(m.message_type)
+    .bind(&m.content)
+    .bind(&m.content_type)
+    .bind(&m.content_attributes)
+    .bind(m.private)
+    .bind(&m.source_id)
+    .bind(m.sender_type)
+    .bind(m.sender_id)
+    .bind(&m.performed_by)
+    .bind(now)
+    .bind(c.status)
+    .bind(c.snoozed_until)
+    .bind(c.waiting_since)
+    .bind(c.first_reply_created_at)
+    .bind(c.last_activity_at)
+    .bind(c.contact_id.0)
+    .bind(incoming)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(Message::from))
+}
+
+/// Inserts the stored files of a new message, in one statement; returns them as attachments.
+pub async fn insert_attachments(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    message: MessageId,
+    files: &[crate::storage::Stored],
+) -> Result<Vec<Attachment>> {
+    let mut out = Vec::with_capacity(files.len());
+    for file in files {
+        let id = sqlx::query_scalar!(
+            "insert into attachments (account_id, message_id, file_type, content_type, filename, byte_size, storage_key, width, height)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id",
+            account_id.0,
+            message.0,
+            file.file_type,
+            file.content_type,
+            file.filename,
+            file.byte_size,
+            file.key,
+            file.dimensions.map(|d| d.0),
+            file.dimensions.map(|d| d.1)
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        out.push(Attachment {
+            id: AttachmentId(id),
+            message_id: message,
+            account_id,
+            file_type: file.file_type.clone(),
+            content_type: Some(file.content_type.clone()),
+            filename: Some(file.filename.clone()),
+            byte_size: file.byte_size,
+            storage_key: Some(file.key.clone()),
+            external_url: None,
+            width: file.dimensions.map(|d| d.0),
+            height: file.dimensions.map(|d| d.1),
+        });
+    }
+    Ok(out)
 }
 
 /// A message by id, in any conversation of the account.

@@ -12,10 +12,11 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use sqlx::PgConnection;
 
-use super::model::{ContentType, MessageStatus, MessageType, MessageView};
+use super::model::{ContentType, Message, MessageStatus, MessageType, MessageView, Sender};
 use super::repo::{self, NewMessage};
 use super::variables;
 use crate::auth::context::Actor;
+use crate::contacts::model::Contact;
 use crate::conversations::model::{Conversation, Status};
 use crate::conversations::repo::find_visible;
 use crate::conversations::service as conversations;
@@ -91,6 +92,11 @@ pub async fn list(
 
 /// Creates a message in a conversation the actor may see. A repeated `source_id` returns the
 /// message stored the first time.
+///
+/// The common case is five round trips: begin; the conversation locked with its channel and
+/// contact; the message, the conversation's clocks and the contact's activity written in one
+/// statement; the events (with their dispatch and notifications) in one statement; commit. The
+/// answer is built from what was written, not read back.
 #[tracing::instrument(skip_all, fields(account.id = %actor.account_id(), conversation.display_id = display_id))]
 pub async fn create(
     app: &AppState,
@@ -101,13 +107,9 @@ pub async fn create(
     let now = app.clock.now();
     let echo_id = input.echo_id.clone();
     let mut tx = app.db.begin().await?;
-    let c = conversations::lock(&mut tx, actor, display_id).await?;
-    let id = create_in(app, &mut tx, actor, c, input, now).await?;
-    let message = repo::find_any(&mut tx, actor.account_id(), id).await?;
-    let mut view = repo::views(&mut tx, actor.account_id(), vec![message])
-        .await?
-        .pop()
-        .ok_or(Error::NotFound)?;
+    let (c, channel, contact) =
+        crate::conversations::repo::lock_for_message(&mut tx, actor, display_id).await?;
+    let mut view = write(app, &mut tx, actor, c, channel, contact, input, now).await?;
     tx.commit().await?;
     view.echo_id = echo_id;
     Ok(view)
@@ -167,17 +169,30 @@ pub async fn create_in(
     app: &AppState,
     tx: &mut PgConnection,
     actor: &Actor,
-    mut c: Conversation,
+    c: Conversation,
     input: MessageInput,
     now: DateTime<Utc>,
 ) -> Result<MessageId> {
-    let channel = sqlx::query_scalar!(
-        r#"select channel_type as "channel_type: ChannelType" from inboxes where account_id = $1 and id = $2"#,
-        c.account_id.0,
-        c.inbox_id.0
-    )
-    .fetch_one(&mut *tx)
-    .await?;
+    let (channel, contact) = crate::conversations::repo::message_context(&mut *tx, &c).await?;
+    Ok(write(app, tx, actor, c, channel, contact, input, now)
+        .await?
+        .message
+        .id)
+}
+
+/// Writes a message on a locked conversation and moves the conversation's clocks and status;
+/// returns its view.
+#[expect(clippy::too_many_arguments, reason = "the parts of one locked write")]
+async fn write(
+    app: &AppState,
+    tx: &mut PgConnection,
+    actor: &Actor,
+    mut c: Conversation,
+    channel: ChannelType,
+    mut contact: Contact,
+    input: MessageInput,
+    now: DateTime<Utc>,
+) -> Result<MessageView> {
     validate(&input, channel)?;
     let source_id = input
         .source_id
@@ -185,11 +200,13 @@ pub async fn create_in(
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned);
+    // Files are only stored for a message that is new.
     if let Some(source) = &source_id
+        && !input.attachments.is_empty()
         && let Some(existing) =
             repo::find_by_source_id(tx, c.account_id, c.inbox_id, source).await?
     {
-        return Ok(existing.id);
+        return existing_view(tx, existing).await;
     }
     let incoming = input.message_type == MessageType::Incoming;
     // What agents, the API, macros and automations send is rendered once, here; what customers
@@ -212,7 +229,6 @@ pub async fn create_in(
         Actor::Automation { .. } => Some(actor.performed_by()),
         _ => None,
     };
-    let stored = storage::store_all(app, c.account_id, &input.attachments).await?;
     let new = NewMessage {
         conversation_id: c.id,
         inbox_id: c.inbox_id,
@@ -227,80 +243,29 @@ pub async fn create_in(
         performed_by,
         created_at: now,
     };
-    let message = match repo::insert(tx, c.account_id, &new).await? {
-        Some(m) => m,
-        // A concurrent request stored the same source id first.
-        None => {
-            let source = new.source_id.as_deref().unwrap_or_default();
-            return Ok(
-                repo::find_by_source_id(tx, c.account_id, c.inbox_id, source)
-                    .await?
-                    .ok_or(Error::NotFound)?
-                    .id,
-            );
-        }
-    };
-    for file in stored {
-        repo::insert_attachment(
-            tx,
-            c.account_id,
-            message.id,
-            &file.file_type,
-            &file.content_type,
-            &file.filename,
-            file.byte_size,
-            &file.key,
-            file.dimensions,
-        )
-        .await?;
-    }
-    let event = NewEvent::new(EventKind::MessageCreated)
-        .conversation(c.id.0, c.inbox_id.0, c.contact_id.0)
-        .message(message.id.0);
-    events::record(tx, c.account_id, actor, now, &[event]).await?;
 
     // The conversation's clocks and status.
+    let previous_status = c.status;
     let mut changes = Changes::new();
     let mut activities = Vec::new();
     if incoming {
-        sqlx::query!(
-            "update contacts set last_activity_at = $3 where account_id = $1 and id = $2",
-            c.account_id.0,
-            c.contact_id.0,
-            now
-        )
-        .execute(&mut *tx)
-        .await?;
         if c.waiting_since.is_none() {
             changes.track("waiting_since", c.waiting_since, Some(now));
             c.waiting_since = Some(now);
         }
-        let blocked = sqlx::query_scalar!(
-            "select blocked from contacts where account_id = $1 and id = $2",
-            c.account_id.0,
-            c.contact_id.0
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        if matches!(c.status, Status::Resolved | Status::Snoozed) && !blocked {
+        if matches!(c.status, Status::Resolved | Status::Snoozed) && !contact.blocked {
             let reopened_from = c.status;
             conversations::set_status(&mut c, Status::Open, None, &mut changes);
             // The incoming message itself started the wait again.
             c.waiting_since = Some(now);
-            let contact_name = sqlx::query_scalar!(
-                "select name from contacts where account_id = $1 and id = $2",
-                c.account_id.0,
-                c.contact_id.0
-            )
-            .fetch_one(&mut *tx)
-            .await?;
             let key = if reopened_from == Status::Snoozed {
                 "activity-reopened-snoozed-by-contact"
             } else {
                 "activity-reopened-by-contact"
             };
-            activities.push(actor.locale().t1(key, "name", contact_name));
+            activities.push(actor.locale().t1(key, "name", contact.name.clone()));
         }
+        contact.last_activity_at = Some(now);
     } else if !new.private
         && actor.is_human()
         && matches!(
@@ -326,13 +291,67 @@ pub async fn create_in(
         }
     }
     c.last_activity_at = now;
-    conversations::save(tx, &c, now).await?;
-    for text in activities {
-        add_activity(tx, actor, &c, text, now).await?;
+
+    let stored = storage::store_all(app, c.account_id, &input.attachments).await?;
+    let message = match repo::insert_with_effects(tx, &c, &new, incoming, now).await? {
+        Some(m) => m,
+        // A repeated source id (or a concurrent request that stored it first): nothing changes.
+        None => {
+            for file in &stored {
+                storage::remove(app, &file.key).await;
+            }
+            let source = new.source_id.as_deref().unwrap_or_default();
+            let existing = repo::find_by_source_id(tx, c.account_id, c.inbox_id, source)
+                .await?
+                .ok_or(Error::NotFound)?;
+            return existing_view(tx, existing).await;
+        }
+    };
+    let attachments = repo::insert_attachments(tx, c.account_id, message.id, &stored).await?;
+    let created = NewEvent::new(EventKind::MessageCreated)
+        .conversation(c.id.0, c.inbox_id.0, c.contact_id.0)
+        .message(message.id.0);
+    let mut follow = conversations::change_events(&c, &changes);
+    if activities.is_empty() {
+        follow.insert(0, created);
+        events::record(tx, c.account_id, actor, now, &follow).await?;
+    } else {
+        events::record(tx, c.account_id, actor, now, &[created]).await?;
+        for text in activities {
+            add_activity(tx, actor, &c, text, now).await?;
+        }
+        events::record(tx, c.account_id, actor, now, &follow).await?;
     }
-    conversations::record_changes(tx, actor, &c, &changes, now).await?;
-    conversations::schedule_snooze(tx, &c, now).await?;
-    Ok(message.id)
+    if previous_status == Status::Snoozed || c.status == Status::Snoozed {
+        conversations::schedule_snooze(tx, &c, now).await?;
+    }
+    let sender = match (incoming, actor) {
+        (true, _) => Some(Sender::Contact(Box::new(contact))),
+        (false, Actor::Member(ctx)) => Some(Sender::User {
+            id: ctx.user.id,
+            name: ctx.user.name.clone(),
+            available_name: ctx.user.available_name().to_owned(),
+            email: ctx.user.email.clone(),
+            availability: ctx.availability,
+        }),
+        (false, _) => None,
+    };
+    Ok(MessageView {
+        message,
+        attachments,
+        sender,
+        conversation_display_id: c.display_id,
+        echo_id: None,
+    })
+}
+
+/// The view of a message stored earlier (a repeated `source_id`).
+async fn existing_view(tx: &mut PgConnection, message: Message) -> Result<MessageView> {
+    let account_id = message.account_id;
+    repo::views(tx, account_id, vec![message])
+        .await?
+        .pop()
+        .ok_or(Error::NotFound)
 }
 
 /// Adds an activity message ("Conversation resolved by Ana") to the thread.

@@ -1,187 +1,220 @@
 //! `GET /app/accounts/{account_id}/events`: the signed-in member's live updates as server-sent
 //! events. Each event names what happened (`message_created`, `conversation_updated`, ...) and
 //! carries ids; pages fetch what they render. Every notice is checked against the member's
-//! current rights before it is sent (a member removed from an inbox stops receiving its events
-//! at once). A reconnecting browser sends `Last-Event-ID` and gets what it missed (up to 500
-//! events; beyond that, a `resync`). Streams end when the server shuts down.
+//! rights, kept by the stream and reloaded as soon as they change (a member removed from an
+//! inbox stops receiving its events at once; one removed from the account loses the stream).
+//! Notices that arrive together are written together. A reconnecting browser sends
+//! `Last-Event-ID` and gets what it missed (up to 500 events, read in one query; beyond that, a
+//! `resync`). Streams end when the server shuts down.
 
-use std::collections::VecDeque;
+use std::collections::HashSet;
 use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use futures_util::Stream;
-use serde_json::json;
-use tokio::sync::broadcast::{self, error::RecvError};
+use bytes::{Bytes, BytesMut};
+use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 use tokio_util::sync::CancellationToken;
 
 use super::session::WebCtx;
-use crate::auth::context::{self, Actor};
-use crate::events::EventKind;
-use crate::ids::{AccountId, ConversationId, UserId};
-use crate::realtime::{HubMessage, Notice};
+use crate::auth::context;
+use crate::ids::{AccountId, UserId};
+use crate::realtime::{self, HubMessage, Rights};
 use crate::roles::Permission;
 use crate::state::AppState;
 
 /// Events replayed to a reconnecting browser at most.
 const REPLAY_LIMIT: i64 = 500;
+/// A stream writes at most this much at once; the rest follows in the next write.
+const WRITE_LIMIT: usize = 64 * 1024;
+/// A comment line keeps idle connections open through proxies.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/app/accounts/{account_id}/events", get(stream_events))
 }
 
-/// Renders a notice for one member, or `None` if they may not see it. The member's rights are
-/// read again for every notice.
-async fn render(
-    app: &AppState,
-    user: UserId,
-    account: AccountId,
-    notice: &Notice,
-) -> Option<SseEvent> {
+/// The member's rights as a stream keeps them; `None` when they are no longer a member.
+async fn load_rights(app: &AppState, user: UserId, account: AccountId) -> Option<Rights> {
     let mut conn = app.db.acquire().await.ok()?;
     let user = crate::accounts::repo::find_user(&mut conn, user)
         .await
         .ok()??;
     let ctx = context::resolve(&mut conn, user, account).await.ok()?;
-    let data = match (notice.conversation_id, notice.contact_id) {
-        (Some(conversation), _) => {
-            let actor = Actor::Member(ctx);
-            let display_id = crate::conversations::service::visible_display_id(
-                &mut conn,
-                &actor,
-                ConversationId(conversation),
-            )
-            .await
-            .ok()??;
-            json!({ "kind": notice.kind, "conversation_id": display_id, "message_id": notice.message_id })
-        }
-        (None, Some(contact)) if ctx.can(Permission::ContactManage) => {
-            json!({ "kind": notice.kind, "contact_id": contact })
-        }
-        _ => return None,
-    };
-    Some(
-        SseEvent::default()
-            .id(notice.id.to_string())
-            .event(notice.kind.as_str())
-            .data(data.to_string()),
-    )
-}
-
-fn resync() -> SseEvent {
-    SseEvent::default().event("resync").data("{}")
-}
-
-/// What a reconnecting browser missed since `last`, rendered; a `resync` when it is too much.
-async fn replay(
-    app: &AppState,
-    user: UserId,
-    account: AccountId,
-    last: i64,
-) -> (VecDeque<SseEvent>, i64) {
-    let rows = sqlx::query!(
-        r#"select id, kind as "kind: EventKind", conversation_id, message_id, contact_id, inbox_id
-           from events where account_id = $1 and id > $2 order by id limit $3"#,
-        account.0,
-        last,
-        REPLAY_LIMIT + 1
-    )
-    .fetch_all(&app.db)
-    .await
-    .unwrap_or_default();
-    let mut out = VecDeque::new();
-    if rows.len() as i64 > REPLAY_LIMIT {
-        out.push_back(resync());
-        let newest = rows.last().map(|r| r.id).unwrap_or(last);
-        return (out, newest);
-    }
-    let mut newest = last;
-    for r in rows {
-        newest = r.id;
-        let notice = Notice {
-            id: r.id,
-            account_id: account,
-            kind: r.kind,
-            conversation_id: r.conversation_id,
-            message_id: r.message_id,
-            contact_id: r.contact_id,
-            inbox_id: r.inbox_id,
-        };
-        if let Some(event) = render(app, user, account, &notice).await {
-            out.push_back(event);
-        }
-    }
-    (out, newest)
-}
-
-struct Live {
-    app: AppState,
-    user: UserId,
-    account: AccountId,
-    receiver: broadcast::Receiver<HubMessage>,
-    backlog: VecDeque<SseEvent>,
-    last_sent: i64,
-    shutdown: CancellationToken,
-}
-
-fn live_stream(live: Live) -> impl Stream<Item = Result<SseEvent, Infallible>> {
-    futures_util::stream::unfold(live, |mut live| async move {
-        loop {
-            if let Some(event) = live.backlog.pop_front() {
-                return Some((Ok(event), live));
-            }
-            let message = tokio::select! {
-                _ = live.shutdown.cancelled() => return None,
-                message = live.receiver.recv() => message,
-            };
-            match message {
-                Ok(HubMessage::Notice(notice))
-                    if notice.account_id == live.account && notice.id > live.last_sent =>
-                {
-                    if let Some(event) = render(&live.app, live.user, live.account, &notice).await {
-                        live.last_sent = notice.id;
-                        return Some((Ok(event), live));
-                    }
-                }
-                Ok(HubMessage::Notice(_)) => {}
-                Ok(HubMessage::Resync) | Err(RecvError::Lagged(_)) => {
-                    return Some((Ok(resync()), live));
-                }
-                Err(RecvError::Closed) => return None,
-            }
-        }
+    let inboxes = crate::inboxes::service::member_inbox_ids(&mut conn, account, ctx.user.id)
+        .await
+        .ok()?;
+    Some(Rights {
+        user_id: ctx.user.id.0,
+        scope: ctx.conversation_scope(),
+        inboxes: inboxes.into_iter().collect::<HashSet<_>>(),
+        contacts: ctx.can(Permission::ContactManage),
     })
 }
 
+fn resync() -> Bytes {
+    Bytes::from_static(b"event: resync\ndata: {}\n\n")
+}
+
+/// What a reconnecting browser missed since `last`, rendered; a `resync` when it is too much.
+async fn replay(app: &AppState, account: AccountId, rights: &Rights, last: i64) -> (Bytes, i64) {
+    let missed = match app.db.acquire().await {
+        Ok(mut conn) => realtime::missed(&mut conn, account, last, REPLAY_LIMIT + 1)
+            .await
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    if missed.len() as i64 > REPLAY_LIMIT {
+        let newest = missed.last().map(|n| n.id).unwrap_or(last);
+        return (resync(), newest);
+    }
+    let mut out = BytesMut::new();
+    let mut newest = last;
+    for notice in missed {
+        newest = notice.id;
+        if rights.sees(&notice) {
+            out.extend_from_slice(&notice.frame());
+        }
+    }
+    (out.freeze(), newest)
+}
+
+/// One member's stream.
+struct Stream {
+    app: AppState,
+    user: UserId,
+    account: AccountId,
+    rights: Rights,
+    receiver: broadcast::Receiver<HubMessage>,
+    backlog: Option<Bytes>,
+    last_sent: i64,
+    shutdown: CancellationToken,
+    ended: bool,
+}
+
+/// What one hub message does to a stream.
+enum Step {
+    Nothing,
+    Write(Bytes),
+    Resync,
+    End,
+}
+
+impl Stream {
+    async fn step(&mut self, message: Result<HubMessage, RecvError>) -> Step {
+        match message {
+            Ok(HubMessage::Notice(live))
+                if live.notice.account_id == self.account && live.notice.id > self.last_sent =>
+            {
+                if self.rights.sees(&live.notice) {
+                    self.last_sent = live.notice.id;
+                    Step::Write(live.frame.clone())
+                } else {
+                    Step::Nothing
+                }
+            }
+            Ok(HubMessage::RightsChanged(account)) if account == self.account => {
+                match load_rights(&self.app, self.user, self.account).await {
+                    Some(rights) => {
+                        self.rights = rights;
+                        Step::Nothing
+                    }
+                    None => Step::End,
+                }
+            }
+            Ok(HubMessage::Notice(_) | HubMessage::RightsChanged(_)) => Step::Nothing,
+            Ok(HubMessage::Resync) | Err(RecvError::Lagged(_)) => Step::Resync,
+            Err(RecvError::Closed) => Step::End,
+        }
+    }
+
+    /// The next write: what the first waiting message gives, plus whatever else is already
+    /// waiting (so a burst of events is one write, not one per event).
+    async fn next(&mut self) -> Option<Bytes> {
+        if self.ended {
+            return None;
+        }
+        if let Some(backlog) = self.backlog.take().filter(|b| !b.is_empty()) {
+            return Some(backlog);
+        }
+        let mut out = BytesMut::new();
+        loop {
+            let first = tokio::select! {
+                _ = self.shutdown.cancelled() => return None,
+                message = self.receiver.recv() => message,
+                _ = tokio::time::sleep(KEEP_ALIVE) => return Some(Bytes::from_static(b":\n\n")),
+            };
+            let mut step = self.step(first).await;
+            loop {
+                match step {
+                    Step::Write(frame) => out.extend_from_slice(&frame),
+                    Step::Resync => out.extend_from_slice(&resync()),
+                    Step::End => {
+                        self.ended = true;
+                        return (!out.is_empty()).then(|| out.freeze());
+                    }
+                    Step::Nothing => {}
+                }
+                if out.len() >= WRITE_LIMIT {
+                    break;
+                }
+                step = match self.receiver.try_recv() {
+                    Ok(message) => self.step(Ok(message)).await,
+                    Err(TryRecvError::Lagged(n)) => self.step(Err(RecvError::Lagged(n))).await,
+                    Err(TryRecvError::Closed) => Step::End,
+                    Err(TryRecvError::Empty) => break,
+                };
+            }
+            if !out.is_empty() {
+                return Some(out.freeze());
+            }
+        }
+    }
+}
+
 /// `GET /app/accounts/{account_id}/events`.
-async fn stream_events(
-    State(app): State<AppState>,
-    web: WebCtx,
-    headers: HeaderMap,
-) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+async fn stream_events(State(app): State<AppState>, web: WebCtx, headers: HeaderMap) -> Response {
     let (user, account) = (web.ctx.user.id, web.ctx.account_id);
     // Subscribe before replaying, so nothing falls between the two.
     let receiver = app.hub.subscribe();
+    let Some(rights) = load_rights(&app, user, account).await else {
+        return axum::http::StatusCode::NOT_FOUND.into_response();
+    };
     let last = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok());
     let (backlog, last_sent) = match last {
-        Some(last) => replay(&app, user, account, last).await,
-        None => (VecDeque::new(), 0),
+        Some(last) => replay(&app, account, &rights, last).await,
+        None => (Bytes::new(), 0),
     };
-    let live = Live {
+    let stream = Stream {
         shutdown: app.shutdown.clone(),
         app,
         user,
         account,
+        rights,
         receiver,
-        backlog,
+        backlog: Some(backlog),
         last_sent,
+        ended: false,
     };
-    Sse::new(live_stream(live)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    let body = futures_util::stream::unfold(stream, |mut stream| async move {
+        let bytes = stream.next().await?;
+        Some((Ok::<_, Infallible>(bytes), stream))
+    });
+    let mut response = Body::from_stream(body).into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    response
 }

@@ -122,6 +122,46 @@ pub fn excerpt(text: &str, max: usize) -> String {
     }
 }
 
+/// Lowercase without the accents Portuguese uses, to compare words the way search does.
+fn fold(word: &str) -> String {
+    word.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'á' | 'à' | 'â' | 'ã' | 'ä' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'í' | 'ì' | 'î' | 'ï' => 'i',
+            'ó' | 'ò' | 'ô' | 'õ' | 'ö' => 'o',
+            'ú' | 'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            'ñ' => 'n',
+            other => other,
+        })
+        .collect()
+}
+
+/// One line of `text` around the first word a search for `query` matched (a word starting like
+/// one of the query's words, accents aside), at most `max` characters.
+pub fn excerpt_around(text: &str, query: &str, max: usize) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let stems: Vec<String> = query
+        .split_whitespace()
+        .map(|w| fold(w.trim_matches(|c: char| !c.is_alphanumeric())))
+        .filter(|w| !w.is_empty())
+        .map(|w| w.chars().take(4).collect())
+        .collect();
+    let first = words.iter().position(|w| {
+        let w = fold(w.trim_matches(|c: char| !c.is_alphanumeric()));
+        stems.iter().any(|s| w.starts_with(s.as_str()))
+    });
+    match first {
+        Some(at) if at > 3 => format!(
+            "…{}",
+            excerpt(&words[at - 3..].join(" "), max.saturating_sub(1))
+        ),
+        _ => excerpt(text, max),
+    }
+}
+
 /// `1.2 MB`, `340 KB`.
 pub fn size(bytes: i64) -> String {
     let bytes = bytes.max(0) as f64;
@@ -137,6 +177,20 @@ pub fn size(bytes: i64) -> String {
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
+
+    #[test]
+    fn a_search_excerpt_starts_near_the_word_that_matched() {
+        let text = "Bom dia, tudo bem? Eu queria saber sobre os meus pedidos de ontem, obrigado";
+        assert_eq!(
+            super::excerpt_around(text, "pedido", 40),
+            "…sobre os meus pedidos de ontem, obriga…"
+        );
+        assert_eq!(super::excerpt_around("Não chegou", "nao", 40), "Não chegou");
+        assert_eq!(
+            super::excerpt_around("sem relação", "xyz", 40),
+            "sem relação"
+        );
+    }
 
     use super::*;
 

@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Response};
 
 use super::conversation::Pane;
 use super::format::{self, contact_name, excerpt, initials};
-use super::query::{InboxQuery, PAGE_SIZE};
+use super::query::InboxQuery;
 use super::{Chip, Scope, fragment_target};
-use crate::conversations::model::{Counts, Priority, Sort, Status};
+use crate::conversations::model::{Counts, Cursor, Priority, Sort, Status};
 use crate::conversations::repo::ConversationView;
 use crate::conversations::service as conversations;
 use crate::error::Result;
@@ -76,8 +76,17 @@ impl Row {
         let tr = scope.tr;
         let c = &view.conversation;
         let name = contact_name(&view.contact);
-        let (preview, preview_kind) = match &view.last_non_activity_message {
-            Some(m) => {
+        let (preview, preview_kind) = match (&view.matched_message, &view.last_non_activity_message)
+        {
+            (Some(m), _) => (
+                format::excerpt_around(
+                    m.message.content.as_deref().unwrap_or_default(),
+                    &query.q,
+                    120,
+                ),
+                "match",
+            ),
+            (None, Some(m)) => {
                 let text = m.message.content.as_deref().unwrap_or_default();
                 let text = if text.trim().is_empty() && !m.attachments.is_empty() {
                     tr.t("inbox-preview-attachment")
@@ -91,7 +100,7 @@ impl Row {
                 };
                 (text, kind)
             }
-            None => (tr.t("inbox-preview-empty"), "incoming"),
+            (None, None) => (tr.t("inbox-preview-empty"), "incoming"),
         };
         Row {
             display_id: c.display_id,
@@ -142,8 +151,8 @@ pub struct Tab {
     pub value: &'static str,
     /// Name.
     pub label: String,
-    /// How many conversations it has.
-    pub count: i64,
+    /// How many conversations it has (`1000+` when the count stopped at its cap).
+    pub count: String,
     /// Link.
     pub href: String,
     /// Whether it is shown.
@@ -186,7 +195,11 @@ fn tabs(scope: &Scope, query: &InboxQuery, counts: Counts) -> Vec<Tab> {
     .map(|(value, label, count)| Tab {
         value,
         label: scope.tr.t(label),
-        count,
+        count: if counts.capped && count >= crate::conversations::model::COUNT_CAP {
+            format!("{count}+")
+        } else {
+            count.to_string()
+        },
         href: format!(
             "{}/conversations{}",
             scope.base,
@@ -206,14 +219,23 @@ pub struct More {
     pub fragment: String,
 }
 
-fn more_href(scope: &Scope, query: &InboxQuery, rows: usize) -> Option<More> {
-    (rows as i64 >= PAGE_SIZE).then(|| {
+/// The link after a full page: the next page number and the cursor it starts at.
+fn more_href(scope: &Scope, query: &InboxQuery, next: Option<Cursor>) -> Option<More> {
+    next.map(|cursor| {
         let q = query.to_query();
         let sep = if q.is_empty() { "" } else { "&" };
         let page = query.page + 1;
+        let cursor =
+            url::form_urlencoded::byte_serialize(cursor.encode().as_bytes()).collect::<String>();
         More {
-            href: format!("{}/conversations?{q}{sep}page={page}", scope.base),
-            fragment: format!("{}/conversations/more?{q}{sep}page={page}", scope.base),
+            href: format!(
+                "{}/conversations?{q}{sep}page={page}&cursor={cursor}",
+                scope.base
+            ),
+            fragment: format!(
+                "{}/conversations/more?{q}{sep}page={page}&cursor={cursor}",
+                scope.base
+            ),
         }
     })
 }
@@ -276,7 +298,7 @@ impl ListView {
         query: &InboxQuery,
         open: Option<i64>,
     ) -> Result<Self> {
-        let (views, counts) = conversations::list(app, &scope.actor, &query.params()).await?;
+        let (views, counts, next) = conversations::list(app, &scope.actor, &query.params()).await?;
         let rows: Vec<Row> = views
             .iter()
             .map(|v| Row::new(v, scope, query, open))
@@ -289,7 +311,7 @@ impl ListView {
         Ok(ListView {
             tabs: tabs(scope, query, counts),
             assignee: query.assignee.clone(),
-            more: more_href(scope, query, rows.len()),
+            more: more_href(scope, query, next),
             rows,
             empty,
         })
@@ -484,12 +506,12 @@ pub async fn more_rows(
     query: InboxQuery,
 ) -> Result<Response> {
     let scope = Scope::load(&app, &web).await?;
-    let (views, _) = conversations::list(&app, &scope.actor, &query.params()).await?;
+    let (views, _, next) = conversations::list(&app, &scope.actor, &query.params()).await?;
     let rows: Vec<Row> = views
         .iter()
         .map(|v| Row::new(v, &scope, &query, None))
         .collect();
-    let more = more_href(&scope, &query, rows.len());
+    let more = more_href(&scope, &query, next);
     Ok(no_store(
         MoreFragment {
             tr: web.tr,

@@ -6,7 +6,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
 use crate::conversations::model::{
-    AssigneeFilter, ListParams, Priority, Sort, Status, StatusFilter,
+    AssigneeFilter, Cursor, ListParams, Priority, Sort, Status, StatusFilter,
 };
 use crate::ids::{InboxId, TeamId};
 
@@ -34,6 +34,8 @@ pub struct InboxQuery {
     pub q: String,
     /// 1-based page.
     pub page: i64,
+    /// Where the previous page ended (from the "more" link), so the page starts there.
+    pub cursor: String,
 }
 
 impl Default for InboxQuery {
@@ -48,6 +50,7 @@ impl Default for InboxQuery {
             sort: Sort::default(),
             q: String::new(),
             page: 1,
+            cursor: String::new(),
         }
     }
 }
@@ -84,7 +87,8 @@ impl InboxQuery {
                 }
                 "sort" => query.sort = Sort::parse(Some(value)),
                 "q" => query.q = value.to_owned(),
-                "page" => query.page = value.parse::<i64>().unwrap_or(1).clamp(1, 10_000),
+                "page" => query.page = value.parse::<i64>().unwrap_or(1).clamp(1, 1_000_000),
+                "cursor" => query.cursor = value.to_owned(),
                 _ => {}
             }
         }
@@ -111,6 +115,8 @@ impl InboxQuery {
             page: self.page,
             sort: self.sort,
             per_page: PAGE_SIZE,
+            // A cursor of another order (a hand-edited URL) is ignored: the page is counted.
+            cursor: Cursor::parse(&self.cursor).filter(|c| c.sort == self.sort),
             ..ListParams::default()
         }
     }
@@ -138,11 +144,13 @@ impl InboxQuery {
         InboxQuery {
             assignee: assignee.to_owned(),
             page: 1,
+            cursor: String::new(),
             ..self.clone()
         }
     }
 
-    /// The query string of the non-default values, without the page (`status=all&q=ana`).
+    /// The query string of the non-default values, without the page and cursor
+    /// (`status=all&q=ana`).
     pub fn to_query(&self) -> String {
         let default = InboxQuery::default();
         let mut out = url::form_urlencoded::Serializer::new(String::new());
@@ -233,6 +241,7 @@ mod tests {
             again,
             InboxQuery {
                 page: 1,
+                cursor: String::new(),
                 ..query.clone()
             }
         );
