@@ -14,8 +14,7 @@ alter text search configuration atende_pt
 -- unaccent() is only stable (its dictionary could change); with the dictionary named it is
 -- deterministic, which is what an index expression needs.
 create function atende_fold(text) returns text language sql immutable parallel safe strict
-    set search_path = pg_catalog, public
-    as $$ select lower(unaccent('unaccent'::regdictionary, $1)) $$;
+    as $$ select pg_catalog.lower(public.unaccent('public.unaccent'::regdictionary, $1)) $$;
 
 alter table messages add column search tsvector
     generated always as (to_tsvector('atende_pt'::regconfig, coalesce(content, ''))) stored;
@@ -23,11 +22,21 @@ drop index messages_content_trgm_idx;
 create index messages_search_idx on messages using gin (account_id, search)
     where message_type in ('incoming', 'outgoing');
 
--- Phone numbers without the '+', so digits typed in any layout match.
-alter table contacts add column search text generated always as (
-    atende_fold(coalesce(name, '') || ' ' || coalesce(email, '') || ' ' || coalesce(identifier, '')
-                || ' ' || coalesce(ltrim(phone_number, '+'), '')
-                || ' ' || coalesce(additional_attributes ->> 'company_name', ''))) stored;
+-- Phone numbers without the '+', so digits typed in any layout match. Kept by a trigger that
+-- fires only when one of its sources is written: a generated column would be computed again on
+-- every update, and every incoming message updates its contact's last activity.
+alter table contacts add column search text not null default '';
+create function contacts_search_text() returns trigger language plpgsql as $$
+begin
+    new.search := atende_fold(coalesce(new.name, '') || ' ' || coalesce(new.email, '') || ' '
+                              || coalesce(new.identifier, '') || ' ' || coalesce(ltrim(new.phone_number, '+'), '')
+                              || ' ' || coalesce(new.additional_attributes ->> 'company_name', ''));
+    return new;
+end;
+$$;
+create trigger contacts_search_text before insert or update of name, email, identifier, phone_number, additional_attributes
+    on contacts for each row execute function contacts_search_text();
+update contacts set name = name;
 create index contacts_search_idx on contacts using gin (account_id, search gin_trgm_ops);
 
 -- Automation snapshots copy the contact row; its search text is not an attribute.

@@ -65,6 +65,13 @@ struct ServeArgs {
     /// Background jobs run at once by this process (0 disables the workers).
     #[arg(long, env = "ATENDE_WORKERS", default_value_t = 4)]
     workers: usize,
+    /// Seconds a claimed job stays held without its process renewing the hold; a process that
+    /// dies loses its jobs to others after this long.
+    #[arg(long, env = "ATENDE_JOB_LEASE", default_value_t = 10)]
+    job_lease: u64,
+    /// Database connections this process keeps at most.
+    #[arg(long, env = "ATENDE_DB_POOL", default_value_t = 20)]
+    db_pool: u32,
     /// Behind a reverse proxy: take the client address from the last X-Forwarded-For hop.
     #[arg(long, env = "ATENDE_TRUST_FORWARDED_FOR")]
     trust_forwarded_for: bool,
@@ -290,9 +297,11 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
     config.secret_key = args.secret_key;
     config.workers = WorkerSettings {
         concurrency: args.workers,
+        lease: std::time::Duration::from_secs(args.job_lease.max(1)),
         ..WorkerSettings::default()
     };
     config.bootstrap = true;
+    config.max_connections = args.db_pool.max(4);
     config.trust_forwarded_for = args.trust_forwarded_for;
     config.outbound = crate::outbound::OutboundPolicy::parse(&args.outbound_allow)
         .map_err(|e| anyhow::anyhow!(e))?;

@@ -38,10 +38,18 @@ impl Database {
                 (pg.connect_options(), Some(pg))
             }
         };
+        // Every query of Atende is parameterised and most are lookups by key, where a custom
+        // plan per execution only adds planning time (up to half a millisecond for the
+        // statements that record events or merge list ranges). The few whose best plan depends
+        // on the values (text search, label and condition filters) ask for custom plans with
+        // [`custom_plans`].
+        let options = options
+            .application_name("atende")
+            .options([("plan_cache_mode", "force_generic_plan")]);
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options.application_name("atende"))
+            .connect_with(options)
             .await
             .context("connecting to the database")?;
         Ok(Self { pool, embedded })
@@ -64,6 +72,16 @@ impl Database {
         }
         Ok(())
     }
+}
+
+/// Plans the rest of the caller's transaction's statements for their actual values: for
+/// queries whose best plan depends on them (text search, label and condition filters), where a
+/// generic plan can read the whole account. Must run inside a transaction.
+pub async fn custom_plans(conn: &mut sqlx::PgConnection) -> sqlx::Result<()> {
+    sqlx::query("set local plan_cache_mode = force_custom_plan")
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
 
 /// Applies pending migrations.

@@ -151,13 +151,13 @@ pub struct ErrorInfo {
 }
 
 /// A JSON body with Chatwoot's content type.
-pub fn json_body(value: &serde_json::Value) -> impl IntoResponse + use<> {
+pub fn json_body<T: serde::Serialize + ?Sized>(value: &T) -> impl IntoResponse + use<T> {
     (
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json; charset=utf-8"),
         )],
-        value.to_string(),
+        serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec()),
     )
 }
 

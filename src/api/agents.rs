@@ -5,7 +5,6 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch};
 use serde::Deserialize;
-use serde_json::Value;
 
 use super::auth::{ApiCtx, ApiPath};
 use super::de;
@@ -43,12 +42,9 @@ pub fn router() -> Router<AppState> {
     security(("api_access_token" = []))
 )]
 async fn list_agents(State(app): State<AppState>, ApiCtx(ctx): ApiCtx) -> Result<Response> {
-    let agents: Vec<Value> = agents::list(&app, &ctx)
-        .await?
-        .iter()
-        .map(json::agent)
-        .collect();
-    Ok(json_body(&Value::Array(agents)).into_response())
+    let agents = agents::list(&app, &ctx).await?;
+    let agents: Vec<_> = agents.iter().map(json::agent).collect();
+    Ok(json_body(&agents).into_response())
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]

@@ -96,7 +96,7 @@ async fn page_json(
     };
     let payload: Vec<Value> = contacts
         .iter()
-        .map(|c| json::contact(c, inboxes.as_deref()))
+        .map(|c| json::value(json::contact(c, inboxes.as_deref())))
         .collect();
     Ok(
         json!({ "meta": { "count": total, "current_page": query.current_page() }, "payload": payload }),
@@ -238,7 +238,7 @@ async fn contact_with_inboxes(app: &AppState, actor: &Actor, contact: &Contact) 
         &[contact.id.0],
     )
     .await?;
-    Ok(json::contact(contact, Some(&inboxes)))
+    Ok(json::value(json::contact(contact, Some(&inboxes))))
 }
 
 /// `GET A/contacts/{id}`: `{payload: contact}`.
@@ -265,6 +265,12 @@ async fn show_contact(
         json_body(&json!({ "payload": contact_with_inboxes(&app, &actor, &contact).await? }))
             .into_response(),
     )
+}
+
+/// `{payload: [...]}`.
+#[derive(serde::Serialize)]
+struct PayloadJson<T> {
+    payload: Vec<T>,
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -429,8 +435,8 @@ async fn contact_conversations(
     ApiPath((_, id)): ApiPath<(i64, i64)>,
 ) -> Result<Response> {
     let views = conversations::of_contact(&app, &Actor::Member(ctx), ContactId(id)).await?;
-    let payload: Vec<Value> = views.iter().map(|v| json::conversation(&app, v)).collect();
-    Ok(json_body(&json!({ "payload": payload })).into_response())
+    let payload: Vec<_> = views.iter().map(|v| json::conversation(&app, v)).collect();
+    Ok(json_body(&PayloadJson { payload }).into_response())
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -606,7 +612,7 @@ async fn note_json(app: &AppState, actor: &Actor, note: &Note) -> Result<Value> 
         Some(user) => agents::find(&mut *app.db.acquire().await?, actor.account_id(), user)
             .await
             .ok()
-            .map(|a| json::agent(&a)),
+            .map(|a| json::value(json::agent(&a))),
         None => None,
     };
     Ok(json!({

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::auth::{ApiCtx, ApiPath};
@@ -88,6 +88,26 @@ fn counts_json(counts: Counts, with_assigned: bool) -> Value {
     meta
 }
 
+/// `GET conversations`: `{data: {meta, payload, next_cursor}}`.
+#[derive(Serialize)]
+struct ListJson<'a> {
+    data: ListDataJson<'a>,
+}
+
+#[derive(Serialize)]
+struct ListDataJson<'a> {
+    meta: Value,
+    payload: Vec<json::ConversationJson<'a>>,
+    next_cursor: Value,
+}
+
+/// `search` and `filter`: `{meta, payload}`.
+#[derive(Serialize)]
+struct MetaPayloadJson<'a> {
+    meta: Value,
+    payload: Vec<json::ConversationJson<'a>>,
+}
+
 /// The cursor the next page starts at (`cursor=`), beside Chatwoot's `meta` and `payload`.
 fn next_cursor(next: Option<Cursor>) -> Value {
     json!(next.map(|c| c.encode()))
@@ -156,10 +176,14 @@ async fn list_conversations(
 ) -> Result<Response> {
     let params = list_params(&query)?;
     let (views, counts, next) = conversations::list(&app, &Actor::Member(ctx), &params).await?;
-    let payload: Vec<Value> = views.iter().map(|v| json::conversation(&app, v)).collect();
-    Ok(json_body(&json!({ "data": {
-            "meta": counts_json(counts, true), "payload": payload, "next_cursor": next_cursor(next)
-        } }))
+    let payload: Vec<_> = views.iter().map(|v| json::conversation(&app, v)).collect();
+    Ok(json_body(&ListJson {
+        data: ListDataJson {
+            meta: counts_json(counts, true),
+            payload,
+            next_cursor: next_cursor(next),
+        },
+    })
     .into_response())
 }
 
@@ -214,11 +238,12 @@ async fn search_conversations(
     let mut params = list_params(&query)?;
     params.status = StatusFilter::All;
     let (views, counts, _) = conversations::list(&app, &Actor::Member(ctx), &params).await?;
-    let payload: Vec<Value> = views.iter().map(|v| json::conversation(&app, v)).collect();
-    Ok(
-        json_body(&json!({ "meta": counts_json(counts, false), "payload": payload }))
-            .into_response(),
-    )
+    let payload: Vec<_> = views.iter().map(|v| json::conversation(&app, v)).collect();
+    Ok(json_body(&MetaPayloadJson {
+        meta: counts_json(counts, false),
+        payload,
+    })
+    .into_response())
 }
 
 /// `POST A/conversations/filter?page=`: `{meta: {mine, unassigned, all}, payload}`.
@@ -248,11 +273,12 @@ async fn filter_conversations(
     let conditions = filters::parse(&body)?;
     let (views, counts) =
         conversations::filter(&app, &Actor::Member(ctx), &conditions, query.page()).await?;
-    let payload: Vec<Value> = views.iter().map(|v| json::conversation(&app, v)).collect();
-    Ok(
-        json_body(&json!({ "meta": counts_json(counts, false), "payload": payload }))
-            .into_response(),
-    )
+    let payload: Vec<_> = views.iter().map(|v| json::conversation(&app, v)).collect();
+    Ok(json_body(&MetaPayloadJson {
+        meta: counts_json(counts, false),
+        payload,
+    })
+    .into_response())
 }
 
 /// Unix seconds (number or numeric string) or an ISO 8601 time.
@@ -554,18 +580,10 @@ async fn create_assignment(
     let actor = Actor::Member(ctx);
     if body.get("assignee_id").is_some() || body.get("team_id").is_none() {
         let agent = conversations::assign_agent(&app, &actor, id, ids.assignee_id).await?;
-        return Ok(
-            json_body(&agent.as_ref().map(json::agent).unwrap_or(Value::Null)).into_response(),
-        );
+        return Ok(json_body(&agent.as_ref().map(json::agent)).into_response());
     }
     let team = conversations::assign_team(&app, &actor, id, ids.team_id).await?;
-    Ok(json_body(
-        &team
-            .as_ref()
-            .map(|t| json::team(t, account, false))
-            .unwrap_or(Value::Null),
-    )
-    .into_response())
+    Ok(json_body(&team.as_ref().map(|t| json::team(t, account, false))).into_response())
 }
 
 /// `GET …/labels`: `{payload: [..]}`.
@@ -760,7 +778,8 @@ struct UserIds {
 }
 
 async fn participants_json(agents: Vec<crate::accounts::agents::Agent>) -> Response {
-    json_body(&Value::Array(agents.iter().map(json::agent).collect())).into_response()
+    let agents: Vec<_> = agents.iter().map(json::agent).collect();
+    json_body(&agents).into_response()
 }
 
 /// `GET …/participants`.

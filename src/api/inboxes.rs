@@ -347,7 +347,7 @@ async fn members_json(
     let payload: Vec<Value> = all
         .iter()
         .filter(|a| ids.contains(&a.user_id))
-        .map(json::agent)
+        .map(|a| json::value(json::agent(a)))
         .collect();
     Ok(json!({ "payload": payload }))
 }

@@ -90,10 +90,17 @@ async fn list_messages(
         "assignee_last_seen_at": json::unix(view.conversation.assignee_last_seen_at),
     });
     if let (Some(map), Some(assignee)) = (meta.as_object_mut(), &view.assignee) {
-        map.insert("assignee".into(), json::agent_push(assignee));
+        map.insert("assignee".into(), json::value(json::agent_push(assignee)));
     }
-    let payload: Vec<Value> = views.iter().map(|m| json::message(&app, m)).collect();
-    Ok(json_body(&json!({ "meta": meta, "payload": payload })).into_response())
+    let payload: Vec<_> = views.iter().map(|m| json::message(&app, m)).collect();
+    Ok(json_body(&MessagesJson { meta, payload }).into_response())
+}
+
+/// `GET …/messages`: `{meta, payload}`.
+#[derive(serde::Serialize)]
+struct MessagesJson<'a> {
+    meta: Value,
+    payload: Vec<json::MessageJson<'a>>,
 }
 
 fn parse_message_type(value: &Value) -> Result<MessageType> {

@@ -43,11 +43,11 @@ pub fn router() -> Router<AppState> {
 }
 
 fn team_json(team: &Team, account_id: i64) -> Value {
-    json::team(&team.info, account_id, team.is_member)
+    json::value(json::team(&team.info, account_id, team.is_member))
 }
 
 fn agents_json(agents: &[Agent]) -> Value {
-    Value::Array(agents.iter().map(json::agent).collect())
+    Value::Array(agents.iter().map(|a| json::value(json::agent(a))).collect())
 }
 
 /// `GET A/teams`: a bare array.

@@ -97,27 +97,42 @@ async fn evaluate_batch(
         return Ok(());
     }
     let definitions = super::rules::definitions(&mut *tx, account_id).await?;
+    // Each rule's conditions are read once per batch, for the event kind it listens to.
+    let parsed: Vec<_> = rules
+        .iter()
+        .map(|rule| {
+            let name = EventName::parse(&rule.event_name);
+            let conditions =
+                name.map(|name| conditions::parse(&rule.conditions, name, &definitions));
+            (rule, conditions)
+        })
+        .collect();
     let mut runs = Runs::default();
     for c in &candidates {
-        for rule in rules.iter().filter(|r| r.event_name == c.name.as_str()) {
-            let (matched, failed_condition, failed_reason) =
-                match conditions::parse(&rule.conditions, c.name, &definitions) {
-                    Ok(parsed) => {
-                        let outcome = conditions::evaluate(&parsed, &c.snapshot);
-                        let failed = outcome.first_failed;
-                        (
-                            outcome.matched,
-                            failed.map(|i| i as i32),
-                            failed.and_then(|i| parsed.get(i)).map(conditions::describe),
-                        )
-                    }
-                    // A definition the rule used was deleted since it was saved.
-                    Err(errors) => (
-                        false,
-                        None,
-                        Some(format!("invalid rule: {}", errors.full_message())),
-                    ),
-                };
+        for (rule, conditions) in parsed
+            .iter()
+            .filter(|(r, _)| r.event_name == c.name.as_str())
+        {
+            let Some(conditions) = conditions else {
+                continue;
+            };
+            let (matched, failed_condition, failed_reason) = match conditions {
+                Ok(parsed) => {
+                    let outcome = conditions::evaluate(parsed, &c.snapshot);
+                    let failed = outcome.first_failed;
+                    (
+                        outcome.matched,
+                        failed.map(|i| i as i32),
+                        failed.and_then(|i| parsed.get(i)).map(conditions::describe),
+                    )
+                }
+                // A definition the rule used was deleted since it was saved.
+                Err(errors) => (
+                    false,
+                    None,
+                    Some(format!("invalid rule: {}", errors.full_message())),
+                ),
+            };
             runs.rule_ids.push(rule.id);
             runs.event_ids.push(c.event.id);
             runs.conversation_ids.push(c.event.conversation_id);

@@ -131,9 +131,12 @@ async fn query_page(
         qb.push(" and (coalesce(c.email, '') <> '' or coalesce(c.phone_number, '') <> '' or coalesce(c.identifier, '') <> '')");
         qb
     };
+    // Searches, labels and conditions: how many rows they match decides the plan.
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    crate::db::custom_plans(&mut tx).await?;
     let mut count = base("count(*)");
     where_clause(&mut count)?;
-    let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+    let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
     let mut select = base(COLUMNS);
     where_clause(&mut select)?;
     select.push(order_by(sort));
@@ -142,7 +145,8 @@ async fn query_page(
         .push_bind(PAGE_SIZE)
         .push(" offset ")
         .push_bind((page.max(1) - 1) * PAGE_SIZE);
-    let rows: Vec<ContactRow> = select.build_query_as().fetch_all(&mut *conn).await?;
+    let rows: Vec<ContactRow> = select.build_query_as().fetch_all(&mut *tx).await?;
+    tx.commit().await?;
     Ok((rows.into_iter().map(Contact::from).collect(), total))
 }
 
@@ -430,6 +434,42 @@ pub async fn contact_inboxes(
            order by ci.id"#,
         account_id.0,
         contact_ids
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ContactInbox {
+            id: r.id,
+            contact_id: ContactId(r.contact_id),
+            inbox_id: InboxId(r.inbox_id),
+            inbox_name: r.inbox_name,
+            channel_type: r.channel_type,
+            channel_id: r.channel_id,
+            source_id: r.source_id,
+            hmac_verified: r.hmac_verified,
+            created_at: r.created_at,
+        })
+        .collect())
+}
+
+/// Contact inboxes by id.
+pub async fn contact_inboxes_by_id(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    ids: &[i64],
+) -> Result<Vec<ContactInbox>> {
+    let rows = sqlx::query!(
+        r#"select ci.id, ci.contact_id, ci.inbox_id, ci.source_id, ci.hmac_verified, ci.created_at,
+                  i.name as inbox_name, i.channel_type as "channel_type: ChannelType",
+                  coalesce(ca.id, i.id) as "channel_id!"
+           from contact_inboxes ci
+           join inboxes i on i.id = ci.inbox_id and i.account_id = ci.account_id
+           left join channel_api ca on ca.inbox_id = i.id and ca.account_id = i.account_id
+           where ci.account_id = $1 and ci.id = any($2)
+           order by ci.id"#,
+        account_id.0,
+        ids
     )
     .fetch_all(conn)
     .await?;

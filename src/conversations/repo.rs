@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::filters::{self, Condition, Kind};
 use crate::ids::{AccountId, ContactId, ConversationId, InboxId, TeamId, UserId};
 use crate::inboxes::model::ChannelType;
-use crate::messages::model::Message;
+use crate::messages::model::{Message, MessageView, Sender};
 use crate::roles::ConversationScope;
 
 #[derive(sqlx::FromRow)]
@@ -474,8 +474,17 @@ pub async fn list(
     p: &ListParams,
     now: DateTime<Utc>,
 ) -> Result<(Vec<Conversation>, Counts)> {
-    let counts = counts(&mut *conn, actor, p, now).await?;
-    let page = page(conn, actor, p, now).await?;
+    if counted_exactly(p) {
+        let counts = counts(&mut *conn, actor, p, now).await?;
+        let page = page(conn, actor, p, now).await?;
+        return Ok((page, counts));
+    }
+    // Labels, priority and the like: how many rows they match decides the plan.
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    crate::db::custom_plans(&mut tx).await?;
+    let counts = counts(&mut tx, actor, p, now).await?;
+    let page = page(&mut tx, actor, p, now).await?;
+    tx.commit().await?;
     Ok((page, counts))
 }
 
@@ -841,12 +850,41 @@ pub async fn filter(
             push_filter_condition(qb, c, &custom, now)
         })
     };
-    let counts = bounded_counts(&mut *conn, actor, build).await?;
-    let mut qb = select(COLUMNS, actor.account_id());
-    build(&mut qb)?;
+    // Arbitrary conditions: how many rows they match decides the plan.
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    crate::db::custom_plans(&mut tx).await?;
+    let counts = bounded_counts(&mut tx, actor, build).await?;
+    let offset = (page.max(1) - 1) * 25;
+    // Without a status condition, one range per status of the activity index, merged: for a
+    // common condition each range stops after a page; for a rare one the planner reads the
+    // matches instead.
+    let by_status = !conditions.iter().any(|c| c.attribute == "status");
+    let mut qb;
+    if by_status {
+        qb = QueryBuilder::new(format!("select {COLUMNS} from ("));
+        for (i, status) in Status::ALL.iter().enumerate() {
+            if i > 0 {
+                qb.push(" union all ");
+            }
+            qb.push(format!(
+                "(select {COLUMNS} from conversations c where c.account_id = "
+            ))
+            .push_bind(actor.account_id().0)
+            .push(format!(" and c.status = '{}'", status.as_str()));
+            build(&mut qb)?;
+            qb.push(" order by c.last_activity_at desc, c.id desc limit ")
+                .push_bind(offset + 25)
+                .push(")");
+        }
+        qb.push(") c");
+    } else {
+        qb = select(COLUMNS, actor.account_id());
+        build(&mut qb)?;
+    }
     qb.push(" order by c.last_activity_at desc, c.id desc limit 25 offset ")
-        .push_bind((page.max(1) - 1) * 25);
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(conn).await?;
+        .push_bind(offset);
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *tx).await?;
+    tx.commit().await?;
     Ok((rows.into_iter().map(Conversation::from).collect(), counts))
 }
 
@@ -903,7 +941,9 @@ pub struct ConversationView {
     pub matched_message: Option<crate::messages::model::MessageView>,
 }
 
-/// Loads the views of conversations in a few batched queries, keeping their order.
+/// Loads the views of conversations in a few batched queries, keeping their order: contacts,
+/// contact inboxes, inboxes, the messages that end each conversation (with the unread counts),
+/// their attachments, and — only when some are needed — agents and teams.
 pub async fn views(
     conn: &mut PgConnection,
     account_id: AccountId,
@@ -912,7 +952,6 @@ pub async fn views(
     if conversations.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<i64> = conversations.iter().map(|c| c.id.0).collect();
     let contact_ids: Vec<i64> = conversations.iter().map(|c| c.contact_id.0).collect();
     let contacts: HashMap<i64, Contact> =
         crate::contacts::service::find_many(conn, account_id, &contact_ids)
@@ -920,8 +959,9 @@ pub async fn views(
             .into_iter()
             .map(|c| (c.id.0, c))
             .collect();
+    let contact_inbox_ids: Vec<i64> = conversations.iter().map(|c| c.contact_inbox_id).collect();
     let contact_inboxes: HashMap<i64, ContactInbox> =
-        crate::contacts::service::contact_inboxes(conn, account_id, &contact_ids)
+        crate::contacts::service::contact_inboxes_by_id(conn, account_id, &contact_inbox_ids)
             .await?
             .into_iter()
             .map(|ci| (ci.id, ci))
@@ -935,53 +975,93 @@ pub async fn views(
     .into_iter()
     .map(|r| (r.id, (r.channel_type, r.name)))
     .collect();
-    let agents: HashMap<i64, Agent> = if conversations.iter().any(|c| c.assignee_id.is_some()) {
-        crate::accounts::agents::list_in_account(conn, account_id)
-            .await?
-            .into_iter()
-            .map(|a| (a.user_id.0, a))
-            .collect()
-    } else {
-        HashMap::new()
-    };
+    let ends: Vec<(i64, Option<DateTime<Utc>>)> = conversations
+        .iter()
+        .map(|c| (c.id.0, c.agent_last_seen_at))
+        .collect();
+    let tails = crate::messages::repo::tails(conn, account_id, &ends).await?;
+    let mut shown: Vec<Message> = tails.last.values().cloned().collect();
+    shown.extend(
+        tails
+            .last_non_activity
+            .values()
+            .filter(|m| !tails.last.values().any(|l| l.id == m.id))
+            .cloned(),
+    );
+    let shown_ids: Vec<i64> = shown.iter().map(|m| m.id.0).collect();
+    let attachments = crate::messages::repo::attachments_of(conn, account_id, &shown_ids).await?;
+    let user_sent = shown
+        .iter()
+        .any(|m| m.sender_type.as_deref() == Some("User"));
+    let agents: HashMap<i64, Agent> =
+        if user_sent || conversations.iter().any(|c| c.assignee_id.is_some()) {
+            crate::accounts::agents::list_in_account(conn, account_id)
+                .await?
+                .into_iter()
+                .map(|a| (a.user_id.0, a))
+                .collect()
+        } else {
+            HashMap::new()
+        };
     let team_ids: Vec<i64> = conversations
         .iter()
         .filter_map(|c| c.team_id.map(|t| t.0))
         .collect();
-    let teams: HashMap<i64, TeamInfo> = sqlx::query!(
-        "select id, name, description, allow_auto_assign from teams where account_id = $1 and id = any($2)",
-        account_id.0,
-        &team_ids
-    )
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(|r| (r.id, TeamInfo { id: TeamId(r.id), name: r.name, description: r.description, allow_auto_assign: r.allow_auto_assign }))
-    .collect();
-    let (last_any, last_non_activity) =
-        crate::messages::repo::last_messages(conn, account_id, &ids).await?;
-    let mut to_render: Vec<Message> = last_any.values().cloned().collect();
-    to_render.extend(last_non_activity.values().cloned());
-    let rendered: HashMap<i64, crate::messages::model::MessageView> =
-        crate::messages::repo::views(conn, account_id, to_render)
-            .await?
+    let teams: HashMap<i64, TeamInfo> = if team_ids.is_empty() {
+        HashMap::new()
+    } else {
+        sqlx::query!(
+            "select id, name, description, allow_auto_assign from teams where account_id = $1 and id = any($2)",
+            account_id.0,
+            &team_ids
+        )
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, TeamInfo { id: TeamId(r.id), name: r.name, description: r.description, allow_auto_assign: r.allow_auto_assign }))
+        .collect()
+    };
+    // Senders: agents from the list above; customers are the conversations' contacts (a message
+    // from another contact — after a merge — is looked up on its own).
+    let users: HashMap<i64, Sender> = agents
+        .values()
+        .map(|a| {
+            (
+                a.user_id.0,
+                Sender::User {
+                    id: a.user_id,
+                    name: a.name.clone(),
+                    available_name: a.available_name().to_owned(),
+                    email: a.email.clone(),
+                    availability: a.availability,
+                },
+            )
+        })
+        .collect();
+    let mut senders: HashMap<i64, Sender> = contacts
+        .values()
+        .map(|c| (c.id.0, Sender::Contact(Box::new(c.clone()))))
+        .collect();
+    let strangers: Vec<i64> = shown
+        .iter()
+        .filter(|m| m.sender_type.as_deref() == Some("Contact"))
+        .filter_map(|m| m.sender_id)
+        .filter(|id| !senders.contains_key(id))
+        .collect();
+    if !strangers.is_empty() {
+        for c in crate::contacts::service::find_many(conn, account_id, &strangers).await? {
+            senders.insert(c.id.0, Sender::Contact(Box::new(c)));
+        }
+    }
+    let display_ids: HashMap<i64, i64> = conversations
+        .iter()
+        .map(|c| (c.id.0, c.display_id))
+        .collect();
+    let rendered: HashMap<i64, MessageView> =
+        crate::messages::repo::assemble(shown, attachments, &users, &senders, &display_ids)
             .into_iter()
             .map(|v| (v.message.id.0, v))
             .collect();
-    let unread: HashMap<i64, i64> = sqlx::query!(
-        r#"select c.id, (select count(*) from (select 1 from messages m
-                          where m.account_id = c.account_id and m.conversation_id = c.id and m.message_type = 'incoming'
-                            and (c.agent_last_seen_at is null or m.created_at > c.agent_last_seen_at)
-                          limit 10) recent) as "unread!"
-           from conversations c where c.account_id = $1 and c.id = any($2)"#,
-        account_id.0,
-        &ids
-    )
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(|r| (r.id, r.unread))
-    .collect();
     let mut out = Vec::with_capacity(conversations.len());
     for conversation in conversations {
         let contact = contacts
@@ -992,27 +1072,28 @@ pub async fn views(
             .get(&conversation.inbox_id.0)
             .cloned()
             .unwrap_or((ChannelType::Api, String::new()));
-        let last_message = last_any
-            .get(&conversation.id.0)
-            .and_then(|m| rendered.get(&m.id.0))
-            .cloned();
-        let last_non_activity_message = last_non_activity
-            .get(&conversation.id.0)
-            .and_then(|m| rendered.get(&m.id.0))
-            .cloned();
+        let id = conversation.id.0;
         out.push(ConversationView {
             contact_inbox: contact_inboxes.get(&conversation.contact_inbox_id).cloned(),
             assignee: conversation
                 .assignee_id
                 .and_then(|u| agents.get(&u.0).cloned()),
             team: conversation.team_id.and_then(|t| teams.get(&t.0).cloned()),
-            unread_count: unread.get(&conversation.id.0).copied().unwrap_or(0),
+            unread_count: tails.unread.get(&id).copied().unwrap_or(0),
+            last_message: tails
+                .last
+                .get(&id)
+                .and_then(|m| rendered.get(&m.id.0))
+                .cloned(),
+            last_non_activity_message: tails
+                .last_non_activity
+                .get(&id)
+                .and_then(|m| rendered.get(&m.id.0))
+                .cloned(),
             matched_message: None,
             contact,
             channel_type,
             inbox_name,
-            last_message,
-            last_non_activity_message,
             conversation,
         });
     }

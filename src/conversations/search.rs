@@ -149,7 +149,11 @@ pub async fn search(
     .push_bind(account)
     .push(" and c.id = h.conversation_id group by h.conversation_id, c.last_activity_at \
            order by max(h.rank) desc, c.last_activity_at desc, h.conversation_id desc");
-    let rows: Vec<(i64, Option<i64>, bool)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    // How selective the words and the contact pattern are decides the plan.
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    crate::db::custom_plans(&mut tx).await?;
+    let rows: Vec<(i64, Option<i64>, bool)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+    tx.commit().await?;
     let capped = rows.first().is_some_and(|r| r.2);
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
     let found = find_many(&mut *conn, actor.account_id(), &ids).await?;

@@ -20,15 +20,23 @@ use crate::state::AppState;
 
 /// A job this process holds.
 #[derive(Debug)]
-struct Claimed {
-    id: i64,
-    kind: String,
-    payload: serde_json::Value,
-    attempts: i32,
-    max_attempts: i32,
-    queue: Option<String>,
-    lock_key: Option<String>,
-    account_id: Option<i64>,
+pub struct Claimed {
+    /// Row id.
+    pub id: i64,
+    /// Job kind.
+    pub kind: String,
+    /// Payload.
+    pub payload: serde_json::Value,
+    /// Attempts, this one included.
+    pub attempts: i32,
+    /// Attempts allowed.
+    pub max_attempts: i32,
+    /// Serial queue.
+    pub queue: Option<String>,
+    /// The key it gave up when it started.
+    pub lock_key: Option<String>,
+    /// The account.
+    pub account_id: Option<i64>,
 }
 
 /// How a run ended.
@@ -42,9 +50,10 @@ pub enum Outcome {
     Dead,
 }
 
-/// Claims up to `limit` due jobs, oldest run time first. A pending job whose key is running
-/// elsewhere is skipped until that run ends.
-async fn claim(
+/// Claims up to `limit` due jobs for `worker`, oldest run time first, holding them for
+/// `lease`. A pending job whose key is running elsewhere is skipped until that run ends. One
+/// index range scan, whatever the number of pending jobs.
+pub async fn claim(
     pool: &PgPool,
     worker: &str,
     now: DateTime<Utc>,
@@ -526,7 +535,8 @@ async fn drain(app: &AppState, worker: &str, mut running: JoinSet<()>, grace: Du
     }
 }
 
-async fn release(app: &AppState, worker: &str) -> anyhow::Result<()> {
+/// Gives back every job `worker` holds, without counting the interrupted attempt.
+pub async fn release(app: &AppState, worker: &str) -> anyhow::Result<()> {
     let held = sqlx::query_scalar!(
         "select id from jobs where locked_by = $1 and state = 'running'",
         worker

@@ -312,22 +312,66 @@ pub async fn list(
     Ok(messages)
 }
 
-/// For each conversation: its last message of any kind, and its last non-activity message.
-/// Each is one backward step on the conversation's index, however long the conversation.
-pub async fn last_messages(
+/// The end of a conversation as a list row shows it.
+#[derive(Debug, Default)]
+pub struct Tails {
+    /// The last message of any kind, by conversation.
+    pub last: HashMap<i64, Message>,
+    /// The last message that is not an activity, by conversation.
+    pub last_non_activity: HashMap<i64, Message>,
+    /// Incoming messages after the agents last looked (capped at 10), by conversation.
+    pub unread: HashMap<i64, i64>,
+}
+
+/// [`Tails`] of conversations (`(id, agent_last_seen_at)`), in two queries: one backward step on
+/// each conversation's index per part, however long the conversation, then the messages.
+pub async fn tails(
     conn: &mut PgConnection,
     account_id: AccountId,
-    conversations: &[i64],
-) -> Result<(HashMap<i64, Message>, HashMap<i64, Message>)> {
-    let any = last_of_each(conn, account_id, conversations, "true").await?;
-    let non_activity = last_of_each(
-        conn,
-        account_id,
-        conversations,
-        "m.message_type <> 'activity'",
+    conversations: &[(i64, Option<DateTime<Utc>>)],
+) -> Result<Tails> {
+    let ids: Vec<i64> = conversations.iter().map(|c| c.0).collect();
+    let seen: Vec<Option<DateTime<Utc>>> = conversations.iter().map(|c| c.1).collect();
+    let rows = sqlx::query!(
+        r#"select c.id as "id!", a.id as "last?", n.id as "chat?", u.unread as "unread!"
+           from unnest($2::int8[], $3::timestamptz[]) as c(id, seen)
+           left join lateral (select m.id from messages m where m.account_id = $1 and m.conversation_id = c.id
+                              order by m.id desc limit 1) a on true
+           left join lateral (select m.id from messages m where m.account_id = $1 and m.conversation_id = c.id
+                                and m.message_type <> 'activity' order by m.id desc limit 1) n on true
+           cross join lateral (select count(*) as unread from (
+                                   select 1 from messages m where m.account_id = $1 and m.conversation_id = c.id
+                                     and m.message_type = 'incoming' and (c.seen is null or m.created_at > c.seen)
+                                   limit 10) r) u"#,
+        account_id.0,
+        &ids,
+        &seen as &[Option<DateTime<Utc>>]
     )
+    .fetch_all(&mut *conn)
     .await?;
-    Ok((any, non_activity))
+    let mut wanted: Vec<i64> = rows
+        .iter()
+        .flat_map(|r| [r.last, r.chat])
+        .flatten()
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let messages: HashMap<i64, Message> = find_many(conn, account_id, &wanted)
+        .await?
+        .into_iter()
+        .map(|m| (m.id.0, m))
+        .collect();
+    let mut tails = Tails::default();
+    for r in rows {
+        if let Some(m) = r.last.and_then(|id| messages.get(&id)) {
+            tails.last.insert(r.id, m.clone());
+        }
+        if let Some(m) = r.chat.and_then(|id| messages.get(&id)) {
+            tails.last_non_activity.insert(r.id, m.clone());
+        }
+        tails.unread.insert(r.id, r.unread);
+    }
+    Ok(tails)
 }
 
 /// For each conversation, its last chat message (neither an activity nor a private note).
@@ -450,14 +494,7 @@ pub async fn views(
         return Ok(Vec::new());
     }
     let ids: Vec<i64> = messages.iter().map(|m| m.id.0).collect();
-    let attachments = sqlx::query!(
-        "select id, message_id, account_id, file_type, content_type, filename, byte_size, storage_key, external_url, width, height
-         from attachments where account_id = $1 and message_id = any($2) order by id",
-        account_id.0,
-        &ids
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+    let attachments = attachments_of(conn, account_id, &ids).await?;
     let conversation_ids: Vec<i64> = messages.iter().map(|m| m.conversation_id.0).collect();
     let display_ids: HashMap<i64, i64> = sqlx::query!(
         "select id, display_id from conversations where account_id = $1 and id = any($2)",
@@ -469,12 +506,75 @@ pub async fn views(
     .into_iter()
     .map(|r| (r.id, r.display_id))
     .collect();
+    let users = user_senders(conn, account_id, &messages).await?;
+    let contact_ids: Vec<i64> = messages
+        .iter()
+        .filter(|m| m.sender_type.as_deref() == Some("Contact"))
+        .filter_map(|m| m.sender_id)
+        .collect();
+    let contacts: HashMap<i64, Sender> =
+        crate::contacts::service::find_many(conn, account_id, &contact_ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id.0, Sender::Contact(Box::new(c))))
+            .collect();
+    Ok(assemble(
+        messages,
+        attachments,
+        &users,
+        &contacts,
+        &display_ids,
+    ))
+}
+
+/// The attachments of messages, by message.
+pub async fn attachments_of(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    message_ids: &[i64],
+) -> Result<HashMap<i64, Vec<Attachment>>> {
+    let rows = sqlx::query!(
+        "select id, message_id, account_id, file_type, content_type, filename, byte_size, storage_key, external_url, width, height
+         from attachments where account_id = $1 and message_id = any($2) order by id",
+        account_id.0,
+        message_ids
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out: HashMap<i64, Vec<Attachment>> = HashMap::new();
+    for a in rows {
+        out.entry(a.message_id).or_default().push(Attachment {
+            id: AttachmentId(a.id),
+            message_id: MessageId(a.message_id),
+            account_id: AccountId(a.account_id),
+            file_type: a.file_type,
+            content_type: a.content_type,
+            filename: a.filename,
+            byte_size: a.byte_size,
+            storage_key: a.storage_key,
+            external_url: a.external_url,
+            width: a.width,
+            height: a.height,
+        });
+    }
+    Ok(out)
+}
+
+/// The agents who sent some of `messages`, as senders.
+async fn user_senders(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    messages: &[Message],
+) -> Result<HashMap<i64, Sender>> {
     let user_ids: Vec<i64> = messages
         .iter()
         .filter(|m| m.sender_type.as_deref() == Some("User"))
         .filter_map(|m| m.sender_id)
         .collect();
-    let users: HashMap<i64, Sender> = sqlx::query!(
+    if user_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(sqlx::query!(
         r#"select u.id, u.name, u.display_name, u.email,
                   coalesce(au.availability, 'offline') as "availability!: Availability"
            from users u left join account_users au on au.user_id = u.id and au.account_id = $1
@@ -502,19 +602,19 @@ pub async fn views(
             },
         )
     })
-    .collect();
-    let contact_ids: Vec<i64> = messages
-        .iter()
-        .filter(|m| m.sender_type.as_deref() == Some("Contact"))
-        .filter_map(|m| m.sender_id)
-        .collect();
-    let contacts: HashMap<i64, Sender> =
-        crate::contacts::service::find_many(conn, account_id, &contact_ids)
-            .await?
-            .into_iter()
-            .map(|c| (c.id.0, Sender::Contact(Box::new(c))))
-            .collect();
-    Ok(messages
+    .collect())
+}
+
+/// Message views from what was already read: attachments by message, senders by id (users and
+/// contacts), display ids by conversation.
+pub fn assemble(
+    messages: Vec<Message>,
+    attachments: HashMap<i64, Vec<Attachment>>,
+    users: &HashMap<i64, Sender>,
+    contacts: &HashMap<i64, Sender>,
+    display_ids: &HashMap<i64, i64>,
+) -> Vec<MessageView> {
+    messages
         .into_iter()
         .map(|message| {
             let sender = match (message.sender_type.as_deref(), message.sender_id) {
@@ -522,34 +622,17 @@ pub async fn views(
                 (Some("Contact"), Some(id)) => contacts.get(&id).cloned(),
                 _ => None,
             };
-            let attachments = attachments
-                .iter()
-                .filter(|a| a.message_id == message.id.0)
-                .map(|a| Attachment {
-                    id: AttachmentId(a.id),
-                    message_id: MessageId(a.message_id),
-                    account_id: AccountId(a.account_id),
-                    file_type: a.file_type.clone(),
-                    content_type: a.content_type.clone(),
-                    filename: a.filename.clone(),
-                    byte_size: a.byte_size,
-                    storage_key: a.storage_key.clone(),
-                    external_url: a.external_url.clone(),
-                    width: a.width,
-                    height: a.height,
-                })
-                .collect();
             let conversation_display_id = display_ids
                 .get(&message.conversation_id.0)
                 .copied()
                 .unwrap_or_default();
             MessageView {
+                attachments: attachments.get(&message.id.0).cloned().unwrap_or_default(),
                 message,
-                attachments,
                 sender,
                 conversation_display_id,
                 echo_id: None,
             }
         })
-        .collect())
+        .collect()
 }

@@ -1,7 +1,10 @@
 mod contacts;
 mod conversations;
+mod counts;
 mod evolution;
 mod inboxes;
 mod matrix;
 mod messages;
+mod pages;
+mod search;
 pub mod variables;

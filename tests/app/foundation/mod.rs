@@ -1,3 +1,4 @@
+mod backbone;
 mod cli;
 mod embedded;
 mod http;
@@ -6,4 +7,4 @@ mod ops;
 mod pages;
 mod shutdown;
 
-pub use shutdown::start_binary;
+pub use shutdown::{start_binary, terminate};
