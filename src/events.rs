@@ -235,9 +235,12 @@ pub async fn load(conn: &mut PgConnection, id: i64) -> anyhow::Result<Option<Eve
 /// Loads events by id, in id order.
 pub async fn load_many(conn: &mut PgConnection, ids: &[i64]) -> anyhow::Result<Vec<Event>> {
     let rows = sqlx::query!(
-        r#"select id, account_id, kind as "kind: EventKind", conversation_id, message_id, contact_id, inbox_id,
-                  changed_attributes, performed_by, data, created_at, snapshot
-           from events where id = any($1) order by id"#,
+        r#"select e.id as "id!", e.account_id as "account_id!", e.kind as "kind!: EventKind", e.conversation_id,
+                  e.message_id, e.contact_id, e.inbox_id, e.changed_attributes, e.performed_by as "performed_by!",
+                  e.data as "data!", e.created_at as "created_at!", e.snapshot
+           from unnest($1::int8[]) as k(id)
+           cross join lateral (select * from events e where e.id = k.id) e
+           order by e.id"#,
         ids
     )
     .fetch_all(conn)

@@ -243,12 +243,24 @@ async fn restore(db: &PgPool) {
     sqlx::raw_sql(
         "delete from events where id > (select events_max from bench_seed);
          delete from event_dispatch; delete from webhook_deliveries; delete from automation_runs;
-         delete from jobs where state <> 'dead';
-         vacuum analyze messages; vacuum analyze events; vacuum analyze conversations; vacuum analyze contacts;",
+         delete from jobs where state <> 'dead';",
     )
     .execute(db)
     .await
     .expect("restore");
+    for table in [
+        "messages",
+        "events",
+        "conversations",
+        "contacts",
+        "jobs",
+        "webhook_deliveries",
+    ] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("vacuum analyze {table}")))
+            .execute(db)
+            .await
+            .expect("vacuum");
+    }
     println!(
         "  took back {removed} messages of earlier runs in {:.0} s",
         t.elapsed().as_secs_f64()

@@ -408,7 +408,8 @@ pub async fn find_many(
     ids: &[i64],
 ) -> Result<Vec<Contact>> {
     let rows: Vec<ContactRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from contacts c where c.account_id = $1 and c.id = any($2)"
+        "select {COLUMNS} from unnest($2::int8[]) as k(id)
+         cross join lateral (select * from contacts c where c.account_id = $1 and c.id = k.id) c"
     )))
     .bind(account_id.0)
     .bind(ids)

@@ -229,10 +229,12 @@ pub async fn find_many(
     account_id: AccountId,
     ids: &[i64],
 ) -> Result<Vec<Conversation>> {
-    let mut qb = select(COLUMNS, account_id);
-    qb.push(" and c.id = any(")
-        .push_bind(ids.to_vec())
-        .push(")");
+    // One index lookup per id, whatever the statistics say.
+    let mut qb = QueryBuilder::new(format!("select {COLUMNS} from unnest("));
+    qb.push_bind(ids.to_vec())
+        .push("::int8[]) as k(id) cross join lateral (select * from conversations c where c.account_id = ")
+        .push_bind(account_id.0)
+        .push(" and c.id = k.id) c");
     let rows: Vec<Row> = qb.build_query_as().fetch_all(conn).await?;
     let mut by_id: HashMap<i64, Conversation> = rows
         .into_iter()

@@ -419,7 +419,8 @@ pub async fn find_many(
     ids: &[i64],
 ) -> Result<Vec<Message>> {
     let rows: Vec<MessageRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from messages m where m.account_id = $1 and m.id = any($2)"
+        "select {COLUMNS} from unnest($2::int8[]) as k(id)
+         cross join lateral (select * from messages m where m.account_id = $1 and m.id = k.id) m"
     )))
     .bind(account_id.0)
     .bind(ids)
@@ -497,7 +498,8 @@ pub async fn views(
     let attachments = attachments_of(conn, account_id, &ids).await?;
     let conversation_ids: Vec<i64> = messages.iter().map(|m| m.conversation_id.0).collect();
     let display_ids: HashMap<i64, i64> = sqlx::query!(
-        "select id, display_id from conversations where account_id = $1 and id = any($2)",
+        "select c.id as \"id!\", c.display_id as \"display_id!\" from unnest($2::int8[]) as k(id)
+         cross join lateral (select id, display_id from conversations where account_id = $1 and id = k.id) c",
         account_id.0,
         &conversation_ids
     )

@@ -154,9 +154,14 @@ async fn place_new(app: &AppState, job: &Send) -> anyhow::Result<()> {
             return Ok(());
         }
         let streams: Vec<String> = new.iter().map(|d| d.stream.clone()).collect();
+        // Streams with a delivery already placed have a head (the waiting ones wait behind it).
+        // One index lookup per stream (a lateral subquery, whatever the statistics say about a
+        // table that grows by thousands of rows a second).
         let mut busy: HashSet<String> = sqlx::query_scalar!(
-            r#"select distinct stream as "stream!" from webhook_deliveries
-               where account_id = $1 and target = $2 and stage in ('waiting', 'head') and stream = any($3)"#,
+            r#"select s.stream as "stream!" from unnest($3::text[]) as s(stream)
+               cross join lateral (select 1 from webhook_deliveries d
+                                   where d.account_id = $1 and d.target = $2 and d.stage = 'head'
+                                     and d.stream = s.stream limit 1) h"#,
             job.account_id.0,
             job.target,
             &streams
@@ -420,9 +425,11 @@ async fn record(
     if !ended_streams.is_empty() {
         sqlx::query!(
             "update webhook_deliveries d set stage = 'head', next_attempt_at = $4
-             from (select distinct on (w.stream) w.id from webhook_deliveries w
-                   where w.account_id = $1 and w.target = $2 and w.stage = 'waiting' and w.stream = any($3)
-                   order by w.stream, w.id) n
+             from unnest($3::text[]) as s(stream)
+             cross join lateral (select w.id from webhook_deliveries w
+                                 where w.account_id = $1 and w.target = $2 and w.stage = 'waiting'
+                                   and w.stream = s.stream
+                                 order by w.id limit 1) n
              where d.id = n.id",
             job.account_id.0,
             job.target,

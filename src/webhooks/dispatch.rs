@@ -93,7 +93,9 @@ async fn fan_out(app: &AppState, tx: &mut PgConnection, events: &[Event]) -> any
     // messages deleted since.
     let message_ids: Vec<i64> = events.iter().filter_map(|e| e.message_id).collect();
     let deliverable: HashSet<i64> = sqlx::query_scalar!(
-        "select id from messages where account_id = $1 and id = any($2) and message_type <> 'activity'",
+        r#"select m.id as "id!" from unnest($2::int8[]) as k(id)
+           cross join lateral (select id from messages where account_id = $1 and id = k.id
+                                 and message_type <> 'activity') m"#,
         account_id.0,
         &message_ids
     )
