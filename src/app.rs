@@ -59,6 +59,7 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let database = Database::open(&config.database, config.max_connections).await?;
         db::migrate(&database.pool).await?;
+        db::check_server_settings(&database.pool).await;
         let listener = TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("binding {}", config.bind))?;

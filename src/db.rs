@@ -84,6 +84,23 @@ pub async fn custom_plans(conn: &mut sqlx::PgConnection) -> sqlx::Result<()> {
         .map(|_| ())
 }
 
+/// Warns about server settings Atende cannot run well without: the queues, lists and counters
+/// replace rows all day and rely on autovacuum to clear the dead ones (and to keep the planner's
+/// statistics current).
+pub async fn check_server_settings(pool: &PgPool) {
+    match sqlx::query_scalar::<_, String>("select current_setting('autovacuum')")
+        .fetch_one(pool)
+        .await
+    {
+        Ok(on) if on != "on" => tracing::warn!(
+            "PostgreSQL runs with autovacuum = {on}: job claims, lists and counts slow down as dead rows pile up; \
+             turn it on (docs/OPERATIONS.md)"
+        ),
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "could not read the server's autovacuum setting"),
+    }
+}
+
 /// Applies pending migrations.
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     MIGRATOR

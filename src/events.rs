@@ -229,19 +229,26 @@ pub struct Event {
 
 /// Loads an event.
 pub async fn load(conn: &mut PgConnection, id: i64) -> anyhow::Result<Option<Event>> {
-    Ok(load_many(conn, &[id]).await?.pop())
+    Ok(load_many(conn, &[id], true).await?.pop())
 }
 
-/// Loads events by id, in id order.
-pub async fn load_many(conn: &mut PgConnection, ids: &[i64]) -> anyhow::Result<Vec<Event>> {
+/// Loads events by id, in id order; their automation snapshots too when `with_snapshot` (only
+/// rules read them, and they are the largest part of a row).
+pub async fn load_many(
+    conn: &mut PgConnection,
+    ids: &[i64],
+    with_snapshot: bool,
+) -> anyhow::Result<Vec<Event>> {
     let rows = sqlx::query!(
         r#"select e.id as "id!", e.account_id as "account_id!", e.kind as "kind!: EventKind", e.conversation_id,
                   e.message_id, e.contact_id, e.inbox_id, e.changed_attributes, e.performed_by as "performed_by!",
-                  e.data as "data!", e.created_at as "created_at!", e.snapshot
+                  e.data as "data!", e.created_at as "created_at!",
+                  case when $2 then e.snapshot end as snapshot
            from unnest($1::int8[]) as k(id)
            cross join lateral (select * from events e where e.id = k.id) e
            order by e.id"#,
-        ids
+        ids,
+        with_snapshot
     )
     .fetch_all(conn)
     .await?;
@@ -323,7 +330,7 @@ impl Job for Dispatch {
             if ids.is_empty() {
                 return Ok(());
             }
-            let events = load_many(&mut tx, &ids).await?;
+            let events = load_many(&mut tx, &ids, true).await?;
             for consumer in &app.consumers {
                 consumer.consume(&app, &mut tx, &events).await?;
             }

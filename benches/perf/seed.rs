@@ -352,7 +352,7 @@ async fn bulk(db: &PgPool, account: i64, n: i64, password_hash: &str) {
                 (array(select id from inboxes where account_id = {account} order by id))[1 + (i % 5)] as inbox_id,
                 now() - (({n} - i)::float8 / {n}) * interval '180 days' - interval '1 hour' as created_at,
                 1 + (i * 7919) % 10000 as order_no
-         from generate_series(1, {n}) i;
+         from generate_series(1, {n}::int8) i;
 
          insert into contacts (account_id, name, email, phone_number, phone_key, identifier, created_at, updated_at,
                                last_activity_at, search)

@@ -262,34 +262,26 @@ async fn send_round(app: &AppState, job: &Send, mut due: Vec<Due>) -> anyhow::Re
         .filter(|d| d.payload.is_none())
         .filter_map(|d| d.event_id)
         .collect();
+    // Payloads built now are stored with the attempt's outcome (one write per delivery), so a
+    // retry sends the same bytes.
+    let mut fresh: HashMap<i64, Value> = HashMap::new();
     if !missing.is_empty() {
         let mut conn = app.db.acquire().await?;
-        let events = events::load_many(&mut conn, &missing).await?;
+        let events = events::load_many(&mut conn, &missing, false).await?;
         let built = super::payload::build_many(app, &mut conn, job.account_id, &events).await?;
-        let (ids, payloads): (Vec<i64>, Vec<Value>) = due
-            .iter_mut()
-            .filter(|d| d.payload.is_none())
-            .filter_map(|d| {
-                let payload = d.event_id.and_then(|e| built.get(&e))?.clone();
+        for d in due.iter_mut().filter(|d| d.payload.is_none()) {
+            if let Some(payload) = d.event_id.and_then(|e| built.get(&e)) {
                 d.payload = Some(payload.clone());
-                Some((d.id, payload))
-            })
-            .unzip();
-        sqlx::query!(
-            "update webhook_deliveries d set payload = u.payload
-             from unnest($1::int8[], $2::jsonb[]) as u(id, payload) where d.id = u.id",
-            &ids,
-            &payloads
-        )
-        .execute(&mut *conn)
-        .await?;
+                fresh.insert(d.id, payload.clone());
+            }
+        }
     }
     let requests: Vec<_> = due.iter().map(|d| attempt(app, d, now)).collect();
     let attempts: Vec<Attempt> = futures_util::stream::iter(requests)
         .buffer_unordered(IN_FLIGHT)
         .collect()
         .await;
-    record(app, job, &due, attempts, now).await
+    record(app, job, &due, attempts, fresh, now).await
 }
 
 async fn attempt(app: &AppState, d: &Due, now: DateTime<Utc>) -> Attempt {
@@ -335,6 +327,7 @@ async fn record(
     job: &Send,
     due: &[Due],
     attempts: Vec<Attempt>,
+    mut fresh: HashMap<i64, Value>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let by_id: HashMap<i64, &Due> = due.iter().map(|d| (d.id, d)).collect();
@@ -381,20 +374,23 @@ async fn record(
         if state != "pending" {
             ended_streams.push(d.stream.clone());
         }
-        rows.push(a, state, error, next);
+        rows.push(a, state, error, next, fresh.remove(&a.id));
     }
     let mut tx = app.db.begin().await?;
+    // The history of failed attempts; a success is the delivery's own last status and latency.
     sqlx::query!(
         "insert into webhook_attempts (delivery_id, attempted_at, status, latency_ms, error)
          select u.id, $1, u.status, u.latency, u.error
-         from unnest($2::int8[], $3::int4[], $4::int4[], $5::text[], $6::bool[]) as u(id, status, latency, error, sent)
-         where u.sent",
+         from unnest($2::int8[], $3::int4[], $4::int4[], $5::text[], $6::bool[], $7::text[])
+              as u(id, status, latency, error, sent, state)
+         where u.sent and u.state <> 'succeeded'",
         now,
         &rows.ids,
         &rows.statuses as &[Option<i32>],
         &rows.latencies,
         &rows.errors as &[Option<String>],
-        &rows.sent
+        &rows.sent,
+        &rows.states as &[&str]
     )
     .execute(&mut *tx)
     .await?;
@@ -408,9 +404,10 @@ async fn record(
              last_latency_ms = u.latency,
              first_attempt_at = coalesce(d.first_attempt_at, $1),
              next_attempt_at = coalesce(u.next, d.next_attempt_at),
-             completed_at = case when u.state <> 'pending' then $1 end
-         from unnest($2::int8[], $3::text[], $4::int4[], $5::text[], $6::int4[], $7::timestamptz[])
-              as u(id, state, status, error, latency, next)
+             completed_at = case when u.state <> 'pending' then $1 end,
+             payload = coalesce(u.payload, d.payload)
+         from unnest($2::int8[], $3::text[], $4::int4[], $5::text[], $6::int4[], $7::timestamptz[], $8::jsonb[])
+              as u(id, state, status, error, latency, next, payload)
          where d.id = u.id",
         now,
         &rows.ids,
@@ -418,7 +415,8 @@ async fn record(
         &rows.statuses as &[Option<i32>],
         &rows.errors as &[Option<String>],
         &rows.latencies,
-        &rows.nexts as &[Option<DateTime<Utc>>]
+        &rows.nexts as &[Option<DateTime<Utc>>],
+        &rows.payloads as &[Option<Value>]
     )
     .execute(&mut *tx)
     .await?;
@@ -469,6 +467,7 @@ struct Outcomes {
     latencies: Vec<i32>,
     nexts: Vec<Option<DateTime<Utc>>>,
     sent: Vec<bool>,
+    payloads: Vec<Option<Value>>,
 }
 
 impl Outcomes {
@@ -478,6 +477,7 @@ impl Outcomes {
         state: &'static str,
         error: Option<String>,
         next: Option<DateTime<Utc>>,
+        payload: Option<Value>,
     ) {
         self.ids.push(a.id);
         self.states.push(state);
@@ -486,6 +486,7 @@ impl Outcomes {
         self.latencies.push(a.latency_ms);
         self.nexts.push(next);
         self.sent.push(a.sent);
+        self.payloads.push(payload);
     }
 }
 
