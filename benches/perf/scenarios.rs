@@ -466,6 +466,9 @@ pub async fn streams(size: Size, table: &mut Table) {
     ));
     // Open the streams; each counts the message events it receives and notes when it got them.
     let received: Arc<Mutex<HashMap<i64, Vec<Instant>>>> = Arc::default();
+    // A stream that falls too far behind is told to resync (a page reloads what it shows)
+    // instead of being sent what it missed; counted, since those events are not received.
+    let resyncs: Arc<Mutex<usize>> = Arc::default();
     let mut readers = Vec::new();
     for email in &seeded.agent_emails {
         let client = sign_in(&server.address, email).await;
@@ -476,7 +479,7 @@ pub async fn streams(size: Size, table: &mut Table) {
             );
             let response = client.get(&url).send().await.expect("stream");
             assert_eq!(response.status(), 200, "stream");
-            let received = received.clone();
+            let (received, resyncs) = (received.clone(), resyncs.clone());
             readers.push(tokio::spawn(async move {
                 let mut response = response;
                 let mut pending = String::new();
@@ -485,6 +488,9 @@ pub async fn streams(size: Size, table: &mut Table) {
                     pending.push_str(&String::from_utf8_lossy(&chunk));
                     while let Some(end) = pending.find("\n\n") {
                         let event: String = pending.drain(..end + 2).collect();
+                        if event.contains("event: resync") {
+                            *resyncs.lock().expect("lock") += 1;
+                        }
                         if event.contains("event: message_created")
                             && let Some(at) = event.find("\"message_id\":")
                         {
@@ -547,7 +553,11 @@ pub async fn streams(size: Size, table: &mut Table) {
         "live stream delivery (answer → event received)",
         size.name(),
         &format!("{} messages × {streams} streams", answered.len()),
-        format!("{}; missing {missing}", delays.summary()),
+        format!(
+            "{}; missing {missing}; resyncs {}",
+            delays.summary(),
+            *resyncs.lock().expect("lock")
+        ),
         "p99 < 100 ms, none missing",
         Some(delays.p(0.99) < Duration::from_millis(100) && missing == 0),
     ));

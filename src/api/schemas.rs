@@ -711,7 +711,8 @@ pub struct ConversationCounts {
     /// All the caller may see.
     pub all_count: i64,
     /// Present (`true`) when a filter beyond status, inbox and team (labels, priority, search
-    /// text, conditions) matched more than 1,000: each count then stops at 1,000.
+    /// text, conditions) was counted only in part: each count stops at 1,000 matches and looks
+    /// at no more than 5,000 conversations, so the counts are lower bounds.
     pub counts_capped: Option<bool>,
 }
 
@@ -724,8 +725,9 @@ pub struct FilterCounts {
     pub unassigned_count: i64,
     /// All matches.
     pub all_count: i64,
-    /// Present (`true`) when the matches went past what is counted (1,000 for `filter`, 250
-    /// message and 250 contact matches for `search`).
+    /// Present (`true`) when the counts are lower bounds: `filter` stops at 1,000 matches and
+    /// looks at no more than 5,000 conversations per count; `search` considers 250 message and
+    /// 250 contact matches.
     pub counts_capped: Option<bool>,
 }
 

@@ -386,13 +386,16 @@ pub struct Counts {
     /// All.
     pub all: i64,
     /// The filters went beyond what the kept counts answer (labels, priority, search text,
-    /// conditions), so each count stopped at [`COUNT_CAP`]: a count equal to it means "at
-    /// least that many".
+    /// conditions) and counting stopped before the end (at [`COUNT_CAP`] matches, or after
+    /// [`COUNT_SCAN`] conversations): the counts are lower bounds, "at least that many".
     pub capped: bool,
 }
 
 /// Where counts of arbitrary filters stop.
 pub const COUNT_CAP: i64 = 1000;
+/// How many conversations a count of arbitrary filters looks at, at most (per count: all, the
+/// caller's, nobody's).
+pub const COUNT_SCAN: i64 = 5000;
 
 #[cfg(test)]
 mod tests {

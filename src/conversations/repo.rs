@@ -8,8 +8,8 @@ use serde_json::Value;
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 
 use super::model::{
-    AssigneeFilter, COUNT_CAP, Conversation, Counts, Cursor, ListParams, Priority, Sort, Status,
-    StatusFilter,
+    AssigneeFilter, COUNT_CAP, COUNT_SCAN, Conversation, Counts, Cursor, ListParams, Priority,
+    Sort, Status, StatusFilter,
 };
 use crate::accounts::agents::Agent;
 use crate::auth::context::Actor;
@@ -343,7 +343,8 @@ async fn scope_inboxes(conn: &mut PgConnection, actor: &Actor) -> Result<Option<
 
 /// The four counts of a list, before the assignee filter (Chatwoot's rule). From the kept
 /// counts when the filters are the counted ones (status, inbox, team), whatever the account's
-/// size; otherwise counted up to [`COUNT_CAP`].
+/// size; otherwise bounded: up to [`COUNT_CAP`] matches among at most [`COUNT_SCAN`]
+/// conversations per count.
 pub async fn counts(
     conn: &mut PgConnection,
     actor: &Actor,
@@ -428,8 +429,8 @@ pub async fn counts(
     Ok(counts)
 }
 
-/// Counts of an arbitrary filter (`push` appends its conditions after `c.account_id = $1`),
-/// each stopping at [`COUNT_CAP`].
+/// Counts of an arbitrary filter (`push` appends ` and <condition>`s over the alias `c`), each
+/// stopping at [`COUNT_CAP`] matches or after [`COUNT_SCAN`] conversations.
 async fn bounded_counts(
     conn: &mut PgConnection,
     actor: &Actor,
@@ -437,12 +438,16 @@ async fn bounded_counts(
 ) -> Result<Counts> {
     let me = actor.user_id().map_or(-1, |u| u.0);
     let mut found = [0i64; 3];
+    let mut open_ended = false;
     for (i, slot) in found.iter_mut().enumerate() {
-        let mut qb = QueryBuilder::new(
-            "select count(*) from (select 1 from conversations c where c.account_id = ",
-        );
-        qb.push_bind(actor.account_id().0);
+        // The work is bounded as well as the answer: each count looks at no more than
+        // COUNT_SCAN of the account's conversations (of the caller's, of nobody's), so a
+        // condition that few of them meet cannot make it read the whole account. When it
+        // stopped before the end, the count is a lower bound.
+        let mut qb = QueryBuilder::new("select count(*) filter (where true");
         push(&mut qb)?;
+        qb.push("), count(*) from (select * from conversations c where c.account_id = ")
+            .push_bind(actor.account_id().0);
         match i {
             0 => {}
             1 => {
@@ -452,9 +457,11 @@ async fn bounded_counts(
                 qb.push(" and c.assignee_id is null");
             }
         }
-        qb.push(" limit ").push_bind(COUNT_CAP + 1).push(") s");
-        *slot = qb.build_query_scalar().fetch_one(&mut *conn).await?;
-        if i == 0 && *slot == 0 {
+        qb.push(" limit ").push_bind(COUNT_SCAN).push(") c");
+        let (matched, looked_at): (i64, i64) = qb.build_query_as().fetch_one(&mut *conn).await?;
+        *slot = matched;
+        open_ended |= looked_at >= COUNT_SCAN || matched > COUNT_CAP;
+        if i == 0 && matched == 0 && looked_at < COUNT_SCAN {
             break;
         }
     }
@@ -464,7 +471,7 @@ async fn bounded_counts(
         unassigned,
         assigned: (all - unassigned).max(0),
         all,
-        capped: found[0] > COUNT_CAP,
+        capped: open_ended,
     })
 }
 

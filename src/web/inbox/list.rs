@@ -195,7 +195,7 @@ fn tabs(scope: &Scope, query: &InboxQuery, counts: Counts) -> Vec<Tab> {
     .map(|(value, label, count)| Tab {
         value,
         label: scope.tr.t(label),
-        count: if counts.capped && count >= crate::conversations::model::COUNT_CAP {
+        count: if counts.capped {
             format!("{count}+")
         } else {
             count.to_string()
