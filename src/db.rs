@@ -43,9 +43,13 @@ impl Database {
         // statements that record events or merge list ranges). The few whose best plan depends
         // on the values (text search, label and condition filters) ask for custom plans with
         // [`custom_plans`].
+        //
+        // JIT compilation is off: it pays only for long analytic queries, and a generic plan's
+        // cost estimate over a large table (a claim with a million timers waiting) crosses
+        // `jit_above_cost` and compiles the statement at every execution — 10–70 ms each.
         let options = options
             .application_name("atende")
-            .options([("plan_cache_mode", "force_generic_plan")]);
+            .options([("plan_cache_mode", "force_generic_plan"), ("jit", "off")]);
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))

@@ -52,10 +52,14 @@ pub async fn ensure_database(name: &str, fresh: bool) -> bool {
 }
 
 /// A pool on a bench database.
+/// Planned as the server plans (`src/db.rs`): the bench's claims and event writes measure the
+/// server's plans, not custom ones.
 pub async fn pool(name: &str) -> PgPool {
+    let options: sqlx::postgres::PgConnectOptions =
+        database_url(name).parse().expect("bench database url");
     sqlx::postgres::PgPoolOptions::new()
         .max_connections(12)
-        .connect(&database_url(name))
+        .connect_with(options.options([("plan_cache_mode", "force_generic_plan"), ("jit", "off")]))
         .await
         .expect("bench pool")
 }

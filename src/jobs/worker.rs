@@ -52,7 +52,9 @@ pub enum Outcome {
 
 /// Claims up to `limit` due jobs for `worker`, oldest run time first, holding them for
 /// `lease`. A pending job whose key is running elsewhere is skipped until that run ends. One
-/// index range scan, whatever the number of pending jobs.
+/// index range scan, whatever the number of pending jobs; the claimed rows are updated by
+/// primary key (`id = any(array(...))`: a join here was planned, generically, as a hash join
+/// over the whole table once a million timers waited).
 pub async fn claim(
     pool: &PgPool,
     worker: &str,
@@ -74,7 +76,7 @@ pub async fn claim(
          )
          update jobs set state = 'running', locked_by = $2, lease_until = $3,
                          attempts = jobs.attempts + 1, lock_key = jobs.key, key = null
-         from next where jobs.id = next.id
+         where jobs.id = any(array(select id from next))
          returning jobs.id, jobs.kind, jobs.payload, jobs.attempts, jobs.max_attempts, jobs.queue,
                    jobs.lock_key, jobs.account_id",
         now,
