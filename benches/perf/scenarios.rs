@@ -482,14 +482,20 @@ pub async fn streams(size: Size, table: &mut Table) {
             let (received, resyncs) = (received.clone(), resyncs.clone());
             readers.push(tokio::spawn(async move {
                 let mut response = response;
+                // Linear in what arrives: events are cut at their ends in one pass, and the
+                // ids of a chunk are recorded under one lock.
                 let mut pending = String::new();
                 while let Ok(Some(chunk)) = response.chunk().await {
                     let now = Instant::now();
                     pending.push_str(&String::from_utf8_lossy(&chunk));
-                    while let Some(end) = pending.find("\n\n") {
-                        let event: String = pending.drain(..end + 2).collect();
+                    let mut ids = Vec::new();
+                    let mut resynced = 0;
+                    let mut consumed = 0;
+                    while let Some(end) = pending[consumed..].find("\n\n") {
+                        let event = &pending[consumed..consumed + end + 2];
+                        consumed += end + 2;
                         if event.contains("event: resync") {
-                            *resyncs.lock().expect("lock") += 1;
+                            resynced += 1;
                         }
                         if event.contains("event: message_created")
                             && let Some(at) = event.find("\"message_id\":")
@@ -499,13 +505,18 @@ pub async fn streams(size: Size, table: &mut Table) {
                                 .take_while(char::is_ascii_digit)
                                 .collect();
                             if let Ok(id) = digits.parse::<i64>() {
-                                received
-                                    .lock()
-                                    .expect("lock")
-                                    .entry(id)
-                                    .or_default()
-                                    .push(now);
+                                ids.push(id);
                             }
+                        }
+                    }
+                    pending.drain(..consumed);
+                    if resynced > 0 {
+                        *resyncs.lock().expect("lock") += resynced;
+                    }
+                    if !ids.is_empty() {
+                        let mut received = received.lock().expect("lock");
+                        for id in ids {
+                            received.entry(id).or_default().push(now);
                         }
                     }
                 }
@@ -538,7 +549,25 @@ pub async fn streams(size: Size, table: &mut Table) {
         "within 10% of no streams",
         Some(busy.p(0.99).as_secs_f64() <= quiet.p(0.99).as_secs_f64() * 1.1 + 0.001),
     ));
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Until the readers have read what was sent: the total stops growing for 2 s (at most 60 s).
+    let total = || {
+        received
+            .lock()
+            .expect("lock")
+            .values()
+            .map(Vec::len)
+            .sum::<usize>()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut last = total();
+    loop {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let now = total();
+        if now == last || Instant::now() > deadline {
+            break;
+        }
+        last = now;
+    }
     let answered = answered.lock().expect("lock").clone();
     let received = received.lock().expect("lock").clone();
     let mut delays = Vec::new();

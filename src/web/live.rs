@@ -61,27 +61,31 @@ fn resync() -> Bytes {
     Bytes::from_static(b"event: resync\ndata: {}\n\n")
 }
 
-/// What a reconnecting browser missed since `last`, rendered; a `resync` when it is too much.
-async fn replay(app: &AppState, account: AccountId, rights: &Rights, last: i64) -> (Bytes, i64) {
+/// What a reconnecting browser missed since `last`, rendered (a `resync` when it is too much),
+/// with the ids the replay covered, so the same notices arriving live are not sent twice.
+async fn replay(
+    app: &AppState,
+    account: AccountId,
+    rights: &Rights,
+    last: i64,
+) -> (Bytes, HashSet<i64>) {
     let missed = match app.db.acquire().await {
         Ok(mut conn) => realtime::missed(&mut conn, account, last, REPLAY_LIMIT + 1)
             .await
             .unwrap_or_default(),
         Err(_) => Vec::new(),
     };
+    let covered: HashSet<i64> = missed.iter().map(|n| n.id).collect();
     if missed.len() as i64 > REPLAY_LIMIT {
-        let newest = missed.last().map(|n| n.id).unwrap_or(last);
-        return (resync(), newest);
+        return (resync(), covered);
     }
     let mut out = BytesMut::new();
-    let mut newest = last;
     for notice in missed {
-        newest = notice.id;
         if rights.sees(&notice) {
             out.extend_from_slice(&notice.frame());
         }
     }
-    (out.freeze(), newest)
+    (out.freeze(), covered)
 }
 
 /// One member's stream.
@@ -92,7 +96,10 @@ struct Stream {
     rights: Rights,
     receiver: broadcast::Receiver<HubMessage>,
     backlog: Option<Bytes>,
-    last_sent: i64,
+    /// Notices the replay already covered. Live notices are not filtered by id order: ids come
+    /// from a sequence at insert, notifications in commit order, so with concurrent writers a
+    /// lower id often arrives after a higher one.
+    replayed: HashSet<i64>,
     shutdown: CancellationToken,
     ended: bool,
 }
@@ -109,10 +116,10 @@ impl Stream {
     async fn step(&mut self, message: Result<HubMessage, RecvError>) -> Step {
         match message {
             Ok(HubMessage::Notice(live))
-                if live.notice.account_id == self.account && live.notice.id > self.last_sent =>
+                if live.notice.account_id == self.account
+                    && !self.replayed.contains(&live.notice.id) =>
             {
                 if self.rights.sees(&live.notice) {
-                    self.last_sent = live.notice.id;
                     Step::Write(live.frame.clone())
                 } else {
                     Step::Nothing
@@ -189,9 +196,9 @@ async fn stream_events(State(app): State<AppState>, web: WebCtx, headers: Header
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok());
-    let (backlog, last_sent) = match last {
+    let (backlog, replayed) = match last {
         Some(last) => replay(&app, account, &rights, last).await,
-        None => (Bytes::new(), 0),
+        None => (Bytes::new(), HashSet::new()),
     };
     let stream = Stream {
         shutdown: app.shutdown.clone(),
@@ -201,7 +208,7 @@ async fn stream_events(State(app): State<AppState>, web: WebCtx, headers: Header
         rights,
         receiver,
         backlog: Some(backlog),
-        last_sent,
+        replayed,
         ended: false,
     };
     let body = futures_util::stream::unfold(stream, |mut stream| async move {

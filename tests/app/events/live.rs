@@ -124,6 +124,66 @@ async fn a_reconnecting_browser_gets_what_it_missed_with_last_event_id() {
 }
 
 #[tokio::test]
+async fn an_event_committed_after_a_newer_one_still_reaches_the_browser() {
+    // Arrange: event ids come from a sequence at insert, notifications in commit order.
+    let app = TestApp::spawn().await;
+    let acme = app.create_account("Acme").await;
+    let inbox = app.create_inbox(&acme, "Vendas").await["id"]
+        .as_i64()
+        .expect("id");
+    let c = app.create_conversation(&acme, inbox, "Maria").await;
+    let (conversation, contact): (i64, i64) = sqlx::query_as(
+        "select id, contact_id from conversations where account_id = $1 and display_id = $2",
+    )
+    .bind(acme.id.0)
+    .bind(c["id"].as_i64().expect("display id"))
+    .fetch_one(app.db())
+    .await
+    .expect("conversation");
+    let browser = app.browser();
+    browser.sign_in(&acme.admin).await;
+    let mut stream = browser.sse(&acme.page("/events"), None).await;
+    let actor = atende::auth::context::Actor::System {
+        account_id: acme.id,
+        locale: atende::i18n::Locale::PtBr,
+    };
+    let event =
+        || {
+            atende::events::NewEvent::new(atende::events::EventKind::ConversationUpdated)
+                .conversation(conversation, inbox, contact)
+        };
+    // Act: the older event's transaction commits after the newer one's.
+    let mut older = app.db().begin().await.expect("begin");
+    atende::events::record(&mut older, acme.id, &actor, chrono::Utc::now(), &[event()])
+        .await
+        .expect("older");
+    let mut newer = app.db().begin().await.expect("begin");
+    atende::events::record(&mut newer, acme.id, &actor, chrono::Utc::now(), &[event()])
+        .await
+        .expect("newer");
+    newer.commit().await.expect("commit newer");
+    let first = stream
+        .next_named("conversation_updated", WAIT)
+        .await
+        .expect("the newer event");
+    older.commit().await.expect("commit older");
+    // Assert: the older one arrives too, after the newer.
+    let second = stream
+        .next_named("conversation_updated", WAIT)
+        .await
+        .expect("the older event, committed last");
+    let id = |e: &crate::support::browser::SseMessage| {
+        e.id.clone().expect("id").parse::<i64>().expect("number")
+    };
+    assert!(
+        id(&second) < id(&first),
+        "{} then {}",
+        id(&first),
+        id(&second)
+    );
+}
+
+#[tokio::test]
 async fn a_lost_listener_connection_tells_browsers_to_resync() {
     let app = TestApp::spawn().await;
     let acme = app.create_account("Acme").await;
