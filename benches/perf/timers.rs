@@ -68,17 +68,7 @@ pub async fn run(table: &mut Table) {
     )
     .await
     .expect("state");
-    let mut idle = Vec::new();
-    for _ in 0..200 {
-        let t = Instant::now();
-        let got =
-            atende::jobs::worker::claim(&db, "bench", Utc::now(), Duration::from_secs(10), 16)
-                .await
-                .expect("claim");
-        idle.push(t.elapsed());
-        assert!(got.is_empty(), "nothing is due");
-    }
-    let idle = Stats::new(idle, Duration::from_secs(1));
+    let idle = claims(&db, 0).await;
     table.add(Figure::new(
         "job claim (16 at a time), nothing due",
         &format!("{pending} pending"),
@@ -95,16 +85,7 @@ pub async fn run(table: &mut Table) {
     .execute(&db)
     .await
     .expect("due jobs");
-    let mut busy = Vec::new();
-    for _ in 0..200 {
-        let t = Instant::now();
-        let got =
-            atende::jobs::worker::claim(&db, "bench", Utc::now(), Duration::from_secs(10), 16)
-                .await
-                .expect("claim");
-        busy.push(t.elapsed());
-        assert_eq!(got.len(), 16);
-    }
+    let busy = claims(&db, 16).await;
     atende::jobs::worker::release(&app, "bench")
         .await
         .expect("release");
@@ -112,7 +93,6 @@ pub async fn run(table: &mut Table) {
         .execute(&db)
         .await
         .expect("clean");
-    let busy = Stats::new(busy, Duration::from_secs(1));
     table.add(Figure::new(
         "job claim (16 at a time), 3,200 due",
         &format!("{pending} pending"),
@@ -197,4 +177,19 @@ pub async fn run(table: &mut Table) {
         .execute(&db)
         .await
         .expect("clean");
+}
+
+/// 200 claims of up to 16 jobs, as the server's workers make them, each expected to get
+/// `expect` jobs.
+async fn claims(db: &sqlx::PgPool, expect: usize) -> Stats {
+    let mut took = Vec::new();
+    for _ in 0..200 {
+        let t = Instant::now();
+        let got = atende::jobs::worker::claim(db, "bench", Utc::now(), Duration::from_secs(10), 16)
+            .await
+            .expect("claim");
+        took.push(t.elapsed());
+        assert_eq!(got.len(), expect, "jobs claimed");
+    }
+    Stats::new(took, Duration::from_secs(1))
 }

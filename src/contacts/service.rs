@@ -418,13 +418,43 @@ pub async fn find_many(
     Ok(rows.into_iter().map(Contact::from).collect())
 }
 
+/// A contact inbox as the loaders below read it.
+struct ContactInboxRow {
+    id: i64,
+    contact_id: i64,
+    inbox_id: i64,
+    source_id: String,
+    hmac_verified: bool,
+    created_at: chrono::DateTime<chrono::Utc>,
+    inbox_name: String,
+    channel_type: ChannelType,
+    channel_id: i64,
+}
+
+impl From<ContactInboxRow> for ContactInbox {
+    fn from(r: ContactInboxRow) -> Self {
+        ContactInbox {
+            id: r.id,
+            contact_id: ContactId(r.contact_id),
+            inbox_id: InboxId(r.inbox_id),
+            inbox_name: r.inbox_name,
+            channel_type: r.channel_type,
+            channel_id: r.channel_id,
+            source_id: r.source_id,
+            hmac_verified: r.hmac_verified,
+            created_at: r.created_at,
+        }
+    }
+}
+
 /// The contact inboxes of several contacts.
 pub async fn contact_inboxes(
     conn: &mut PgConnection,
     account_id: AccountId,
     contact_ids: &[i64],
 ) -> Result<Vec<ContactInbox>> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        ContactInboxRow,
         r#"select ci.id, ci.contact_id, ci.inbox_id, ci.source_id, ci.hmac_verified, ci.created_at,
                   i.name as inbox_name, i.channel_type as "channel_type: ChannelType",
                   coalesce(ca.id, i.id) as "channel_id!"
@@ -438,20 +468,7 @@ pub async fn contact_inboxes(
     )
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| ContactInbox {
-            id: r.id,
-            contact_id: ContactId(r.contact_id),
-            inbox_id: InboxId(r.inbox_id),
-            inbox_name: r.inbox_name,
-            channel_type: r.channel_type,
-            channel_id: r.channel_id,
-            source_id: r.source_id,
-            hmac_verified: r.hmac_verified,
-            created_at: r.created_at,
-        })
-        .collect())
+    Ok(rows.into_iter().map(ContactInbox::from).collect())
 }
 
 /// Contact inboxes by id.
@@ -460,7 +477,8 @@ pub async fn contact_inboxes_by_id(
     account_id: AccountId,
     ids: &[i64],
 ) -> Result<Vec<ContactInbox>> {
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        ContactInboxRow,
         r#"select ci.id, ci.contact_id, ci.inbox_id, ci.source_id, ci.hmac_verified, ci.created_at,
                   i.name as inbox_name, i.channel_type as "channel_type: ChannelType",
                   coalesce(ca.id, i.id) as "channel_id!"
@@ -474,20 +492,7 @@ pub async fn contact_inboxes_by_id(
     )
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| ContactInbox {
-            id: r.id,
-            contact_id: ContactId(r.contact_id),
-            inbox_id: InboxId(r.inbox_id),
-            inbox_name: r.inbox_name,
-            channel_type: r.channel_type,
-            channel_id: r.channel_id,
-            source_id: r.source_id,
-            hmac_verified: r.hmac_verified,
-            created_at: r.created_at,
-        })
-        .collect())
+    Ok(rows.into_iter().map(ContactInbox::from).collect())
 }
 
 /// Fields of a create or update; `None` leaves a field unchanged, `Some(None)` clears it.
