@@ -296,8 +296,11 @@ pub fn push_condition(
         }
         (Kind::Date, DaysBefore) => {
             let days = parse_all::<i64>(condition)?[0];
-            qb.push(format!("({expr}) < "))
-                .push_bind(now - chrono::Duration::days(days));
+            // Out of the calendar's range (either way) is a bad value, not a panic.
+            let before = chrono::Duration::try_days(days)
+                .and_then(|span| now.checked_sub_signed(span))
+                .ok_or_else(|| invalid_value(condition))?;
+            qb.push(format!("({expr}) < ")).push_bind(before);
         }
         (Kind::Boolean, EqualTo | NotEqualTo) => {
             let wanted = match condition.values[0].to_ascii_lowercase().as_str() {

@@ -147,10 +147,22 @@ fn list_params(query: &QueryPairs) -> Result<ListParams> {
         cursor,
         conversation_type: query.get("conversation_type").map(str::to_owned),
         source_id: query.get("source_id").map(str::to_owned),
-        updated_within: query.int("updated_within")?,
+        updated_within: match query.int("updated_within")? {
+            Some(seconds) if !(0..=MAX_UPDATED_WITHIN).contains(&seconds) => {
+                return Err(Error::invalid(
+                    "updated_within",
+                    format!("must be between 0 and {MAX_UPDATED_WITHIN} seconds"),
+                ));
+            }
+            other => other,
+        },
         ..ListParams::default()
     })
 }
+
+/// The longest `updated_within` window, ten years in seconds: anything longer is every
+/// conversation, and a window beyond the calendar's range would not be a date at all.
+pub const MAX_UPDATED_WITHIN: i64 = 10 * 365 * 24 * 3600;
 
 /// `GET A/conversations`: `{data: {meta: {4 counts}, payload}}`, 25 per page.
 #[utoipa::path(

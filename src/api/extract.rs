@@ -68,12 +68,56 @@ async fn body_value<S: Send + Sync>(req: Request, state: &S) -> Result<Value, Er
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(Default::default()));
     }
-    if form {
-        return Ok(form_to_value(&bytes));
+    let value = if form {
+        form_to_value(&bytes)
+    } else {
+        serde_json::from_slice(&bytes).map_err(|e| {
+            Error::BadRequest(
+                format!("malformed JSON body: {}", strip_position(&e.to_string())).into(),
+            )
+        })?
+    };
+    match nul_at(&value, String::new()) {
+        Some(path) => Err(nul_error(&path)),
+        None => Ok(value),
     }
-    serde_json::from_slice(&bytes).map_err(|e| {
-        Error::BadRequest(format!("malformed JSON body: {}", strip_position(&e.to_string())).into())
-    })
+}
+
+/// Where a NUL character sits in a value (a key or a string), as a field path. PostgreSQL
+/// stores no NUL in text or jsonb, so such input is refused up front rather than failing the
+/// write.
+fn nul_at(value: &Value, path: String) -> Option<String> {
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        Value::String(s) if s.contains('\0') => {
+            Some(if path.is_empty() { ".".into() } else { path })
+        }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_at(item, format!("{path}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(key, item)| {
+            if key.contains('\0') {
+                Some(join(&key.replace('\0', "\\u0000")))
+            } else {
+                nul_at(item, join(key))
+            }
+        }),
+        _ => None,
+    }
+}
+
+fn nul_error(field: &str) -> Error {
+    Error::invalid(
+        field,
+        "contains a NUL character (\\u0000), which cannot be stored",
+    )
 }
 
 /// `a=1&b[]=x&b[]=y` → `{"a":"1","b":["x","y"]}` (values stay strings; lenient field types
@@ -158,6 +202,24 @@ mod tests {
     }
 
     #[test]
+    fn a_nul_character_is_found_where_it_is() {
+        assert_eq!(nul_at(&json!({"name": "ok", "n": 1}), String::new()), None);
+        assert_eq!(
+            nul_at(&json!({"contact": {"name": "a\u{0}b"}}), String::new()).as_deref(),
+            Some("contact.name")
+        );
+        assert_eq!(
+            nul_at(&json!({"labels": ["x", "\u{0}"]}), String::new()).as_deref(),
+            Some("labels[1]")
+        );
+        assert_eq!(
+            nul_at(&json!({"custom_attributes": {"a\u{0}": 1}}), String::new()).as_deref(),
+            Some("custom_attributes.a\\u0000")
+        );
+        assert_eq!(nul_at(&json!("\u{0}"), String::new()).as_deref(), Some("."));
+    }
+
+    #[test]
     fn wrong_types_name_the_field() {
         let err = from_value::<Input>(json!({"name": "Ana", "age": "x"})).expect_err("bad age");
         assert_eq!(
@@ -206,18 +268,24 @@ mod tests {
 pub struct QueryPairs(pub Vec<(String, String)>);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for QueryPairs {
-    type Rejection = std::convert::Infallible;
+    type Rejection = Error;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
         _state: &S,
-    ) -> Result<Self, Self::Rejection> {
+    ) -> Result<Self, Error> {
         let query = parts.uri.query().unwrap_or_default();
-        Ok(QueryPairs(
-            url::form_urlencoded::parse(query.as_bytes())
-                .into_owned()
-                .collect(),
-        ))
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        // A NUL character cannot reach a text column or a query parameter of PostgreSQL.
+        if let Some((key, _)) = pairs
+            .iter()
+            .find(|(key, value)| key.contains('\0') || value.contains('\0'))
+        {
+            return Err(nul_error(&key.replace('\0', "\\u0000")));
+        }
+        Ok(QueryPairs(pairs))
     }
 }
 

@@ -477,3 +477,65 @@ async fn contacts_are_tenant_isolated_and_delete_is_for_administrators() {
         200
     );
 }
+
+#[tokio::test]
+async fn a_nul_character_in_a_body_or_a_query_is_a_422_naming_where_it_is() {
+    let app = TestApp::spawn().await;
+    let acme = app.create_account("Acme").await;
+    let inbox = app.create_inbox(&acme, "WhatsApp").await["id"]
+        .as_i64()
+        .expect("id");
+    // PostgreSQL stores no NUL in text or jsonb: the write would fail, so the input is refused.
+    for (body, field) in [
+        (json!({"inbox_id": inbox, "name": "Ana\u{0}"}), "name"),
+        (
+            json!({"inbox_id": inbox, "name": "Ana", "custom_attributes": {"plano": "a\u{0}"}}),
+            "custom_attributes.plano",
+        ),
+        (
+            json!({"inbox_id": inbox, "name": "Ana", "custom_attributes": {"a\u{0}": 1}}),
+            "custom_attributes.a\\u0000",
+        ),
+    ] {
+        let response = app
+            .api(
+                Method::POST,
+                &acme.api("/contacts"),
+                &acme.admin,
+                Some(body),
+            )
+            .await;
+        assert_eq!(response.status, 422, "{}", response.text);
+        assert_eq!(
+            response.json()["attributes"],
+            json!([field]),
+            "{field}: {}",
+            response.text
+        );
+    }
+    for path in [
+        "/contacts/search?q=a%00b",
+        "/contacts?sort=%00",
+        "/conversations?q=%00",
+    ] {
+        let response = app
+            .api(Method::GET, &acme.api(path), &acme.admin, None)
+            .await;
+        assert_eq!(response.status, 422, "{path}: {}", response.text);
+        assert!(response.text.contains("NUL"), "{path}: {}", response.text);
+    }
+    // Nothing was stored, and the same requests without the NUL still work.
+    let listed = app
+        .api(Method::GET, &acme.api("/contacts"), &acme.admin, None)
+        .await;
+    assert_eq!(listed.json()["meta"]["count"], 0, "{}", listed.text);
+    let created = app
+        .api(
+            Method::POST,
+            &acme.api("/contacts"),
+            &acme.admin,
+            Some(json!({"inbox_id": inbox, "name": "Ana", "phone_number": "+5511911111111"})),
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.text);
+}

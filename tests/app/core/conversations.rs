@@ -976,3 +976,48 @@ async fn a_rolled_back_change_leaves_no_event() {
     assert_eq!(failed.status, 422);
     assert_eq!(app.events(&acme).await.len(), before);
 }
+
+#[tokio::test]
+async fn an_updated_within_or_a_days_before_out_of_the_calendar_is_a_422_not_a_panic() {
+    let (app, acme, inbox) = setup().await;
+    app.create_conversation(&acme, inbox, "Ana").await;
+    for path in [
+        "/conversations?updated_within=9223372036854775807",
+        "/conversations?updated_within=-1",
+        "/conversations/meta?updated_within=999999999999",
+    ] {
+        let response = app
+            .api(Method::GET, &acme.api(path), &acme.admin, None)
+            .await;
+        assert_eq!(response.status, 422, "{path}: {}", response.text);
+        assert!(
+            response.text.contains("updated_within"),
+            "{path}: {}",
+            response.text
+        );
+    }
+    let ten_years = app
+        .api(
+            Method::GET,
+            &acme.api("/conversations?updated_within=315360000"),
+            &acme.admin,
+            None,
+        )
+        .await;
+    assert_eq!(ten_years.status, 200, "{}", ten_years.text);
+    assert_eq!(
+        ten_years.json()["data"]["payload"].as_array().map(Vec::len),
+        Some(1)
+    );
+    for days in [i64::MAX, i64::MIN, 999_999_999_999] {
+        let response = app
+            .api(
+                Method::POST,
+                &acme.api("/conversations/filter"),
+                &acme.admin,
+                Some(json!({"payload": [{"attribute_key": "created_at", "filter_operator": "days_before", "values": [days.to_string()]}]})),
+            )
+            .await;
+        assert_eq!(response.status, 422, "{days}: {}", response.text);
+    }
+}
