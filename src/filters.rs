@@ -296,10 +296,13 @@ pub fn push_condition(
         }
         (Kind::Date, DaysBefore) => {
             let days = parse_all::<i64>(condition)?[0];
-            // Out of the calendar's range (either way) is a bad value, not a panic.
+            // Out of the calendar's range (either way) is a bad value, not a panic; a cutoff
+            // before 1970 finds nothing, as the epoch does (and PostgreSQL's timestamps end
+            // long before chrono's).
             let before = chrono::Duration::try_days(days)
                 .and_then(|span| now.checked_sub_signed(span))
-                .ok_or_else(|| invalid_value(condition))?;
+                .ok_or_else(|| invalid_value(condition))?
+                .max(chrono::DateTime::UNIX_EPOCH);
             qb.push(format!("({expr}) < ")).push_bind(before);
         }
         (Kind::Boolean, EqualTo | NotEqualTo) => {

@@ -167,9 +167,9 @@ pub struct ConversationFilters {
     pub conversation_type: Option<String>,
     /// Only the conversation with this contact inbox `source_id`.
     pub source_id: Option<String>,
-    /// Only conversations updated within this many seconds (at most ten years); the list is
-    /// then unpaged.
-    #[param(minimum = 0, maximum = 315_360_000)]
+    /// Only conversations updated within this many seconds (0 or more; a window longer than
+    /// the calendar is every conversation); the list is then unpaged.
+    #[param(minimum = 0)]
     pub updated_within: Option<i64>,
 }
 

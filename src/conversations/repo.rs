@@ -288,9 +288,15 @@ pub(super) fn push_list_filters(
             .push_bind(source_id.clone())
             .push(")");
     }
-    if let Some(seconds) = p.updated_within {
-        qb.push(" and c.updated_at > ")
-            .push_bind(now - chrono::Duration::seconds(seconds.max(0)));
+    // A window reaching back before 1970 (or past the calendar's range) is every conversation,
+    // and PostgreSQL's timestamps would not hold its start.
+    if let Some(since) = p
+        .updated_within
+        .and_then(|seconds| chrono::Duration::try_seconds(seconds.max(0)))
+        .and_then(|span| now.checked_sub_signed(span))
+        .filter(|since| *since > DateTime::UNIX_EPOCH)
+    {
+        qb.push(" and c.updated_at > ").push_bind(since);
     }
 }
 
