@@ -425,6 +425,11 @@ async fn bulk(db: &PgPool, account: i64, n: i64, password_hash: &str) {
          select account_id, inbox_id, status, coalesce(assignee_id, 0), coalesce(team_id, 0), count(*)
          from conversations where account_id = {account} group by 1, 2, 3, 4, 5;
 
+         insert into conversation_label_counts (account_id, label, inbox_id, status, assignee_id, team_id, n)
+         select c.account_id, l.label, c.inbox_id, c.status, coalesce(c.assignee_id, 0), coalesce(c.team_id, 0), count(*)
+         from conversations c, lateral (select distinct unnest(c.labels) as label) l
+         where c.account_id = {account} group by 1, 2, 3, 4, 5, 6;
+
          insert into account_sequences (account_id, name, value) values ({account}, 'conversation_display_id', {n})
          on conflict (account_id, name) do update set value = excluded.value;",
         labels = LABELS.iter().map(|l| format!("'{l}'")).collect::<Vec<_>>().join(", "),
@@ -453,6 +458,7 @@ async fn bulk(db: &PgPool, account: i64, n: i64, password_hash: &str) {
         "conversations",
         "messages",
         "conversation_counts",
+        "conversation_label_counts",
     ] {
         conn.execute(sqlx::AssertSqlSafe(format!("vacuum analyze {table}")))
             .await

@@ -319,8 +319,20 @@ fn push_assignee(qb: &mut QueryBuilder<Postgres>, filter: AssigneeFilter, me: Op
 /// Whether the kept counts (`conversation_counts`: per inbox, status, assignee and team)
 /// answer the list's counts exactly.
 fn counted_exactly(p: &ListParams) -> bool {
-    p.labels.is_empty()
-        && p.priority.is_none()
+    p.labels.is_empty() && counted_but_labels(p)
+}
+
+/// The label whose kept counts (`conversation_label_counts`) answer a list's counts exactly:
+/// the list's only filter beyond the counted ones is that one label.
+fn counted_label(p: &ListParams) -> Option<&str> {
+    match p.labels.as_slice() {
+        [label] if counted_but_labels(p) => Some(label.as_str()),
+        _ => None,
+    }
+}
+
+fn counted_but_labels(p: &ListParams) -> bool {
+    p.priority.is_none()
         && p.q.as_deref().is_none_or(|q| q.trim().is_empty())
         && p.conversation_type.is_none()
         && p.source_id.is_none()
@@ -360,7 +372,8 @@ pub async fn counts(
     if actor.conversation_scope() == ConversationScope::Nothing {
         return Ok(Counts::default());
     }
-    if !counted_exactly(p) {
+    let label = counted_label(p);
+    if !counted_exactly(p) && label.is_none() {
         return bounded_counts(conn, actor, |qb| {
             push_list_filters(qb, actor, p, now);
             Ok(())
@@ -370,9 +383,20 @@ pub async fn counts(
     let me = actor.user_id().map_or(-1, |u| u.0);
     let inboxes = scope_inboxes(&mut *conn, actor).await?;
     let mut qb = QueryBuilder::new("select coalesce(sum(n) filter (where assignee_id = ");
-    qb.push_bind(me)
-        .push("), 0)::int8, coalesce(sum(n) filter (where assignee_id = 0), 0)::int8, coalesce(sum(n), 0)::int8 from conversation_counts where account_id = ")
-        .push_bind(actor.account_id().0);
+    qb.push_bind(me).push(
+        "), 0)::int8, coalesce(sum(n) filter (where assignee_id = 0), 0)::int8, coalesce(sum(n), 0)::int8 from ",
+    );
+    match label {
+        Some(label) => {
+            qb.push("conversation_label_counts where label = ")
+                .push_bind(label.to_owned())
+                .push(" and account_id = ");
+        }
+        None => {
+            qb.push("conversation_counts where account_id = ");
+        }
+    }
+    qb.push_bind(actor.account_id().0);
     if let StatusFilter::Only(status) = p.status {
         qb.push(" and status = ").push_bind(status.as_str());
     }
@@ -426,6 +450,11 @@ pub async fn counts(
         }
         if let Some(team) = p.team_id {
             qb.push(" and c.team_id = ").push_bind(team.0);
+        }
+        if let Some(label) = label {
+            qb.push(" and c.labels @> array[")
+                .push_bind(label.to_owned())
+                .push("]");
         }
         let (unassigned, others): (i64, i64) = qb.build_query_as().fetch_one(conn).await?;
         counts.unassigned = unassigned;
@@ -501,6 +530,97 @@ pub async fn list(
     let page = page(&mut tx, actor, p, now).await?;
     tx.commit().await?;
     Ok((page, counts))
+}
+
+/// How one status's range of a label-restricted list is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LabelRead {
+    /// No conversation of the status carries the labels: nothing to read.
+    Skip,
+    /// In the list's order, keeping the matches: they are common enough that a page is near.
+    Walk,
+    /// Every match through the `(account_id, status, labels)` index, then the page: they are
+    /// rare enough that collecting them costs less than walking to a page of them.
+    Collect,
+}
+
+/// How to read each status's range when every listed conversation must carry one of
+/// `labels`, from the kept label counts (an upper bound of the matches) and the kept
+/// conversation counts (the size of the range). Walking reads about `need × range / matches`
+/// rows, collecting reads `matches`; the cheaper wins, so no read grows past about
+/// `sqrt(need × range)` rows however the label is spread.
+async fn label_reads(
+    conn: &mut PgConnection,
+    account: AccountId,
+    labels: &[String],
+    need: i64,
+) -> Result<HashMap<Status, LabelRead>> {
+    let statuses: Vec<String> = Status::ALL.iter().map(|s| s.as_str().to_owned()).collect();
+    let rows = sqlx::query!(
+        r#"select s.status as "status!",
+                coalesce((select sum(l.n) from conversation_label_counts l
+                          where l.account_id = $1 and l.label = any($2) and l.status = s.status), 0)::int8 as "matches!",
+                coalesce((select sum(k.n) from conversation_counts k
+                          where k.account_id = $1 and k.status = s.status), 0)::int8 as "range!"
+         from unnest($3::text[]) s (status)"#,
+        account.0,
+        labels,
+        &statuses,
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let read = label_read(row.matches, row.range, need);
+            Status::parse(&row.status).map(|s| (s, read))
+        })
+        .collect())
+}
+
+fn label_read(matches: i64, range: i64, need: i64) -> LabelRead {
+    if matches <= 0 {
+        LabelRead::Skip
+    } else if matches.saturating_mul(matches) < need.max(1).saturating_mul(range) {
+        LabelRead::Collect
+    } else {
+        LabelRead::Walk
+    }
+}
+
+/// The strictest of two reads of the same range (both conditions must hold).
+fn stricter(a: LabelRead, b: LabelRead) -> LabelRead {
+    use LabelRead::*;
+    match (a, b) {
+        (Skip, _) | (_, Skip) => Skip,
+        (Collect, _) | (_, Collect) => Collect,
+        _ => Walk,
+    }
+}
+
+/// Opens one merged branch: the rows of `conversations c` that the caller's `where` continues
+/// to select. A collected branch fences the selection (`offset 0`) so that it is planned
+/// without the list's order, through the label index, and sorted after.
+fn open_branch(qb: &mut QueryBuilder<Postgres>, read: LabelRead) {
+    match read {
+        LabelRead::Collect => {
+            qb.push(format!(
+                "(select {COLUMNS} from (select * from conversations c where c.account_id = "
+            ));
+        }
+        _ => {
+            qb.push(format!(
+                "(select {COLUMNS} from conversations c where c.account_id = "
+            ));
+        }
+    }
+}
+
+/// Closes what [`open_branch`] opened, before the branch's order and limit.
+fn close_selection(qb: &mut QueryBuilder<Postgres>, read: LabelRead) {
+    if read == LabelRead::Collect {
+        qb.push(" offset 0) c");
+    }
 }
 
 /// Which index ranges a page is read from: one per value of the leading columns, each read in
@@ -585,23 +705,26 @@ async fn page(
         StatusFilter::Only(status) => vec![status],
         StatusFilter::All => Status::ALL.to_vec(),
     };
-    let mut branches: Vec<String> = Vec::new();
-    let mut binds: Vec<Option<i64>> = Vec::new();
+    // (the branch's condition, its bound value, its status)
+    let mut branches: Vec<(String, Option<i64>, Option<Status>)> = Vec::new();
     match ranges(&mut *conn, actor, p).await? {
         Ranges::Status => {
             for status in &statuses {
-                branches.push(format!("c.status = '{}'", status.as_str()));
-                binds.push(None);
+                branches.push((
+                    format!("c.status = '{}'", status.as_str()),
+                    None,
+                    Some(*status),
+                ));
             }
         }
         Ranges::Inboxes(inboxes) => {
             for inbox in inboxes {
                 for status in &statuses {
-                    branches.push(format!(
-                        "c.status = '{}' and c.inbox_id = ",
-                        status.as_str()
+                    branches.push((
+                        format!("c.status = '{}' and c.inbox_id = ", status.as_str()),
+                        Some(inbox),
+                        Some(*status),
                     ));
-                    binds.push(Some(inbox));
                 }
             }
         }
@@ -612,34 +735,52 @@ async fn page(
             for assignee in assignees {
                 for status in &statuses {
                     match assignee {
-                        Some(user) => {
-                            branches.push(format!(
-                                "c.status = '{}' and c.assignee_id = ",
-                                status.as_str()
-                            ));
-                            binds.push(Some(user));
-                        }
-                        None => {
-                            branches.push(format!(
-                                "c.status = '{}' and c.assignee_id is null",
-                                status.as_str()
-                            ));
-                            binds.push(None);
-                        }
+                        Some(user) => branches.push((
+                            format!("c.status = '{}' and c.assignee_id = ", status.as_str()),
+                            Some(user),
+                            Some(*status),
+                        )),
+                        None => branches.push((
+                            format!("c.status = '{}' and c.assignee_id is null", status.as_str()),
+                            None,
+                            Some(*status),
+                        )),
                     }
                 }
             }
             // What they take part in without being the assignee (that is the range above).
             if participating && let Some(me) = actor.user_id() {
-                branches.push(format!(
-                    "c.assignee_id is distinct from {} and exists (select 1 from conversation_participants pp \
-                     where pp.account_id = c.account_id and pp.conversation_id = c.id and pp.user_id = ",
-                    me.0
+                branches.push((
+                    format!(
+                        "c.assignee_id is distinct from {} and exists (select 1 from conversation_participants pp \
+                         where pp.account_id = c.account_id and pp.conversation_id = c.id and pp.user_id = ",
+                        me.0
+                    ),
+                    Some(me.0),
+                    None,
                 ));
-                binds.push(Some(me.0));
             }
         }
     }
+    // Every listed conversation carries one of the labels: statuses without them are skipped,
+    // statuses where they are rare are collected through the label index.
+    let reads = if p.labels.is_empty() || branches.len() > MAX_RANGES {
+        HashMap::new()
+    } else {
+        label_reads(
+            &mut *conn,
+            actor.account_id(),
+            &p.labels,
+            offset + p.per_page,
+        )
+        .await?
+    };
+    let read_of = |status: Option<Status>| {
+        status
+            .and_then(|s| reads.get(&s).copied())
+            .unwrap_or(LabelRead::Walk)
+    };
+    branches.retain(|(_, _, status)| read_of(*status) != LabelRead::Skip);
     let mut qb: QueryBuilder<Postgres>;
     if branches.is_empty() {
         return Ok(Vec::new());
@@ -648,16 +789,15 @@ async fn page(
         push_all(&mut qb);
     } else {
         qb = QueryBuilder::new(format!("select {COLUMNS} from ("));
-        for (i, (branch, bind)) in branches.iter().zip(&binds).enumerate() {
+        for (i, (branch, bind, status)) in branches.iter().enumerate() {
             if i > 0 {
                 qb.push(" union all ");
             }
-            qb.push(format!(
-                "(select {COLUMNS} from conversations c where c.account_id = "
-            ))
-            .push_bind(actor.account_id().0)
-            .push(" and ")
-            .push(branch);
+            let read = read_of(*status);
+            open_branch(&mut qb, read);
+            qb.push_bind(actor.account_id().0)
+                .push(" and ")
+                .push(branch);
             if let Some(value) = bind {
                 qb.push_bind(*value);
                 if branch.contains("exists") {
@@ -665,6 +805,7 @@ async fn page(
                 }
             }
             push_all(&mut qb);
+            close_selection(&mut qb, read);
             qb.push(p.sort.sql())
                 .push(" limit ")
                 .push_bind(offset + p.per_page)
@@ -868,25 +1009,67 @@ pub async fn filter(
     // Arbitrary conditions: how many rows they match decides the plan.
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
     crate::db::custom_plans(&mut tx).await?;
-    let counts = bounded_counts(&mut tx, actor, build).await?;
+    // One label and nothing else: its kept counts, exactly, as the list of that label has.
+    let counts = match conditions {
+        [only]
+            if only.attribute == "labels"
+                && only.operator == filters::Operator::EqualTo
+                && only.values.len() == 1 =>
+        {
+            let listed = ListParams {
+                status: StatusFilter::All,
+                // The filter matches labels by their lowercase titles.
+                labels: only.values.iter().map(|v| v.to_lowercase()).collect(),
+                ..ListParams::default()
+            };
+            counts(&mut tx, actor, &listed, now).await?
+        }
+        _ => bounded_counts(&mut tx, actor, build).await?,
+    };
     let offset = (page.max(1) - 1) * 25;
     // Without a status condition, one range per status of the activity index, merged: for a
     // common condition each range stops after a page; for a rare one the planner reads the
     // matches instead.
     let by_status = !conditions.iter().any(|c| c.attribute == "status");
+    // With AND joins only, each `labels equal_to` condition must hold: its label counts say
+    // which statuses to skip, walk or collect.
+    let mut reads: HashMap<Status, LabelRead> = HashMap::new();
+    if by_status && conditions.iter().all(|c| c.join != Some(filters::Join::Or)) {
+        for condition in conditions
+            .iter()
+            .filter(|c| c.attribute == "labels" && c.operator == filters::Operator::EqualTo)
+        {
+            let labels: Vec<String> = condition.values.iter().map(|v| v.to_lowercase()).collect();
+            let these = label_reads(&mut tx, actor.account_id(), &labels, offset + 25).await?;
+            for (status, read) in these {
+                let before = reads.get(&status).copied().unwrap_or(LabelRead::Walk);
+                reads.insert(status, stricter(before, read));
+            }
+        }
+    }
+    let read_of = |status: Status| reads.get(&status).copied().unwrap_or(LabelRead::Walk);
     let mut qb;
     if by_status {
+        let statuses: Vec<Status> = Status::ALL
+            .iter()
+            .copied()
+            .filter(|s| read_of(*s) != LabelRead::Skip)
+            .collect();
+        if statuses.is_empty() {
+            tx.commit().await?;
+            return Ok((Vec::new(), counts));
+        }
         qb = QueryBuilder::new(format!("select {COLUMNS} from ("));
-        for (i, status) in Status::ALL.iter().enumerate() {
+        for (i, status) in statuses.iter().enumerate() {
             if i > 0 {
                 qb.push(" union all ");
             }
-            qb.push(format!(
-                "(select {COLUMNS} from conversations c where c.account_id = "
-            ))
-            .push_bind(actor.account_id().0)
-            .push(format!(" and c.status = '{}'", status.as_str()));
+            let read = read_of(*status);
+            open_branch(&mut qb, read);
+            qb.push_bind(actor.account_id().0)
+                .push(format!(" and c.status = '{}'", status.as_str()));
             build(&mut qb)?;
+            close_selection(&mut qb, read);
             qb.push(" order by c.last_activity_at desc, c.id desc limit ")
                 .push_bind(offset + 25)
                 .push(")");
@@ -1113,4 +1296,34 @@ pub async fn views(
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_label_range_is_skipped_walked_or_collected_by_what_each_costs() {
+        // Absent from the status: nothing to read.
+        assert_eq!(label_read(0, 500_000, 25), LabelRead::Skip);
+        // Common (a third of the open ones): a page is about 75 rows away in order.
+        assert_eq!(label_read(100_000, 300_000, 25), LabelRead::Walk);
+        // Rare (a thousand among half a million): collecting reads 1,000 rows, walking 12,500.
+        assert_eq!(label_read(1_000, 500_000, 25), LabelRead::Collect);
+        // Deeper pages walk further, so they collect sooner.
+        assert_eq!(label_read(5_000, 500_000, 25), LabelRead::Walk);
+        assert_eq!(label_read(5_000, 500_000, 100), LabelRead::Collect);
+        // A small account collects whatever it has.
+        assert_eq!(label_read(3, 10, 25), LabelRead::Collect);
+        assert_eq!(label_read(i64::MAX, i64::MAX, i64::MAX), LabelRead::Walk);
+    }
+
+    #[test]
+    fn the_stricter_read_of_two_label_conditions_wins() {
+        use LabelRead::*;
+        assert_eq!(stricter(Walk, Skip), Skip);
+        assert_eq!(stricter(Collect, Walk), Collect);
+        assert_eq!(stricter(Walk, Walk), Walk);
+        assert_eq!(stricter(Collect, Skip), Skip);
+    }
 }

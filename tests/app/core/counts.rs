@@ -1,7 +1,9 @@
 //! The kept conversation counts against a full count: after any sequence of creates, status
 //! changes, assignments, team changes, moves between inboxes, incoming messages and deletes, the
 //! counts table holds exactly what counting the conversations gives, and `meta` answers the same
-//! as a count would, for an administrator and for an agent limited to one inbox.
+//! as a count would, for an administrator and for an agent limited to one inbox. The kept label
+//! counts (per label and status) equal a full count too, and the lists filtered by a label, which
+//! use them to choose how to read each status, list exactly what a plain query lists.
 
 use atende::accounts::model::Role;
 use proptest::prelude::*;
@@ -19,8 +21,11 @@ enum Op {
     Team { at: usize, team: Option<usize> },
     Move { at: usize, inbox: usize },
     Incoming { at: usize },
+    Labels { at: usize, mask: usize },
     Delete { at: usize },
 }
+
+const LABELS: [&str; 3] = ["vip", "boleto", "troca"];
 
 const STATUSES: [&str; 4] = ["open", "resolved", "pending", "snoozed"];
 
@@ -32,6 +37,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (any::<usize>(), proptest::option::of(0..2usize)).prop_map(|(at, team)| Op::Team { at, team }),
         1 => (any::<usize>(), 0..2usize).prop_map(|(at, inbox)| Op::Move { at, inbox }),
         2 => any::<usize>().prop_map(|at| Op::Incoming { at }),
+        3 => (any::<usize>(), 0..8usize).prop_map(|(at, mask)| Op::Labels { at, mask }),
         1 => any::<usize>().prop_map(|at| Op::Delete { at }),
     ]
 }
@@ -186,6 +192,22 @@ impl World {
                     .await;
                 }
             }
+            Op::Labels { at, mask } => {
+                if let Some(id) = pick(at) {
+                    let labels: Vec<&str> = LABELS
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| mask & (1 << i) != 0)
+                        .map(|(_, l)| *l)
+                        .collect();
+                    self.call(
+                        Method::POST,
+                        format!("/conversations/{id}/labels"),
+                        Some(json!({"labels": labels})),
+                    )
+                    .await;
+                }
+            }
             Op::Delete { at } => {
                 if let Some(id) = pick(at) {
                     self.call(Method::DELETE, format!("/conversations/{id}"), None)
@@ -215,6 +237,26 @@ impl World {
         .await
         .expect("kept");
         assert_eq!(kept, counted, "kept counts differ from a full count");
+        type LabelCell = (String, i64, String, i64, i64, i64);
+        let counted: Vec<LabelCell> = sqlx::query_as(
+            "select l, inbox_id, status, coalesce(assignee_id, 0), coalesce(team_id, 0), count(*)
+             from conversations, unnest(labels) l
+             where account_id = $1 group by 1, 2, 3, 4, 5 order by 1, 2, 3, 4, 5",
+        )
+        .bind(self.acme.id.0)
+        .fetch_all(db)
+        .await
+        .expect("count labels");
+        let kept: Vec<LabelCell> = sqlx::query_as(
+            "select label, inbox_id, status, assignee_id, team_id, n from conversation_label_counts
+             where account_id = $1 and n <> 0 order by 1, 2, 3, 4, 5",
+        )
+        .bind(self.acme.id.0)
+        .fetch_all(db)
+        .await
+        .expect("kept labels");
+        assert_eq!(kept, counted, "kept label counts differ from a full count");
+        self.check_label_lists().await;
         // `meta` for the administrator and for Ana (an agent of the first inbox only).
         for (user, inboxes) in [
             (&self.acme.admin, vec![self.inboxes[0], self.inboxes[1]]),
@@ -251,6 +293,117 @@ impl World {
                         "{path} for user {}",
                         user.id
                     );
+                }
+            }
+        }
+    }
+}
+
+impl World {
+    /// A list filtered by each label (the filter API, and the list's `labels` parameter for
+    /// every status) holds the conversations a plain query finds, in the same order.
+    async fn check_label_lists(&self) {
+        let db = self.app.db();
+        let ids = |response: &Value, at: &str| -> Vec<i64> {
+            response
+                .pointer(at)
+                .and_then(Value::as_array)
+                .map(|list| list.iter().filter_map(|c| c["id"].as_i64()).collect())
+                .unwrap_or_default()
+        };
+        for label in LABELS {
+            for status in ["all", "open", "resolved", "pending", "snoozed"] {
+                let expected: Vec<i64> = sqlx::query_scalar(
+                    "select display_id from conversations where account_id = $1 and $2 = any(labels)
+                       and ($3 = 'all' or status = $3)
+                     order by last_activity_at desc, id desc limit 25",
+                )
+                .bind(self.acme.id.0)
+                .bind(label)
+                .bind(status)
+                .fetch_all(db)
+                .await
+                .expect("plain query");
+                let listed = self
+                    .app
+                    .api(
+                        Method::GET,
+                        &self
+                            .acme
+                            .api(&format!("/conversations?status={status}&labels[]={label}")),
+                        &self.acme.admin,
+                        None,
+                    )
+                    .await;
+                assert_eq!(listed.status, 200, "{}", listed.text);
+                assert_eq!(
+                    ids(&listed.json(), "/data/payload"),
+                    expected,
+                    "list of {label}, {status}"
+                );
+                // The tab counts of one label come from its kept counts: exact, for the
+                // administrator and for Ana (an agent of the first inbox only).
+                for (user, inboxes) in [
+                    (&self.acme.admin, self.inboxes.clone()),
+                    (&self.agents[0], vec![self.inboxes[0]]),
+                ] {
+                    let path = format!("/conversations/meta?status={status}&labels[]={label}");
+                    let meta = self
+                        .app
+                        .api(Method::GET, &self.acme.api(&path), user, None)
+                        .await
+                        .json()["meta"]
+                        .clone();
+                    let (mine, unassigned, all): (i64, i64, i64) = sqlx::query_as(
+                        "select count(*) filter (where assignee_id = $2), count(*) filter (where assignee_id is null), count(*)
+                         from conversations where account_id = $1 and inbox_id = any($3)
+                           and ($4 = 'all' or status = $4) and $5 = any(labels)",
+                    )
+                    .bind(self.acme.id.0)
+                    .bind(user.id.0)
+                    .bind(&inboxes)
+                    .bind(status)
+                    .bind(label)
+                    .fetch_one(db)
+                    .await
+                    .expect("count");
+                    assert_eq!(
+                        meta,
+                        json!({"mine_count": mine, "unassigned_count": unassigned, "assigned_count": all - unassigned, "all_count": all}),
+                        "{path} for user {}",
+                        user.id
+                    );
+                }
+                if status == "all" {
+                    let filtered = self
+                        .app
+                        .api(
+                            Method::POST,
+                            &self.acme.api("/conversations/filter"),
+                            &self.acme.admin,
+                            Some(json!({"payload": [{"attribute_key": "labels", "filter_operator": "equal_to", "values": [label]}]})),
+                        )
+                        .await;
+                    assert_eq!(filtered.status, 200, "{}", filtered.text);
+                    assert_eq!(
+                        ids(&filtered.json(), "/payload"),
+                        expected,
+                        "filter of {label}"
+                    );
+                    let all: i64 = sqlx::query_scalar(
+                        "select count(*) from conversations where account_id = $1 and $2 = any(labels)",
+                    )
+                    .bind(self.acme.id.0)
+                    .bind(label)
+                    .fetch_one(db)
+                    .await
+                    .expect("count");
+                    assert_eq!(
+                        filtered.json()["meta"]["all_count"],
+                        all,
+                        "filter of {label}"
+                    );
+                    assert!(filtered.json()["meta"].get("counts_capped").is_none());
                 }
             }
         }
