@@ -59,7 +59,11 @@ pub async fn pool(name: &str) -> PgPool {
         database_url(name).parse().expect("bench database url");
     sqlx::postgres::PgPoolOptions::new()
         .max_connections(12)
-        .connect_with(options.options([("plan_cache_mode", "force_generic_plan"), ("jit", "off")]))
+        .connect_with(options.options([
+            ("plan_cache_mode", "force_generic_plan"),
+            ("jit", "off"),
+            ("max_parallel_workers_per_gather", "0"),
+        ]))
         .await
         .expect("bench pool")
 }

@@ -3,7 +3,9 @@
 //! phone or identifier through trigrams, and `#123` by number. Every part is an index lookup,
 //! limited to the newest [`MATCH_LIMIT`] hits of each kind, so a search costs about the same at
 //! a thousand conversations as at a million. Results rank a number match first, then contact
-//! matches, then message matches by text relevance; ties go to the latest activity. The
+//! matches, then message matches by text relevance; ties go to the latest activity. Contact
+//! hits are the conversations of the contacts who wrote last (a common name matches thousands
+//! of contacts: only the first few hundred are followed to their conversations). The
 //! member's visibility and the list's other filters apply inside each lookup.
 
 use chrono::{DateTime, Utc};
@@ -113,8 +115,10 @@ pub async fn search(
     scoped(&mut qb);
     qb.push(" order by m.id desc limit ")
         .push_bind(MATCH_LIMIT)
-        .push("), found_contacts as (select c.id as conversation_id from contacts ct \
-               join conversations c on c.account_id = ct.account_id and c.contact_id = ct.id where ct.account_id = ")
+        // Contacts newest first (by their last message), each followed to its conversations:
+        // a common name matches thousands of contacts, and only the conversations of the
+        // first few hundred are read.
+        .push("), matched_contacts as (select ct.id, ct.last_activity_at from contacts ct where ct.account_id = ")
         .push_bind(account);
     match contact_pattern(q) {
         Some(pattern) => {
@@ -126,8 +130,15 @@ pub async fn search(
             qb.push(" and false");
         }
     }
+    qb.push(
+        " order by ct.last_activity_at desc nulls last, ct.id desc), \
+         found_contacts as (select c.id as conversation_id from matched_contacts ct \
+         cross join lateral (select c.id from conversations c where c.account_id = ",
+    )
+    .push_bind(account)
+    .push(" and c.contact_id = ct.id");
     scoped(&mut qb);
-    qb.push(" order by c.last_activity_at desc limit ")
+    qb.push(") c order by ct.last_activity_at desc nulls last, ct.id desc limit ")
         .push_bind(MATCH_LIMIT)
         .push("), found_number as (select c.id as conversation_id from conversations c where c.account_id = ")
         .push_bind(account)
