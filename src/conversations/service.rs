@@ -274,16 +274,23 @@ pub async fn create(
             )
             .await?
         }
-        (None, None) => {
-            let source_id = input
-                .source_id
-                .as_deref()
-                .filter(|s| !s.is_empty())
-                .ok_or_else(|| Error::invalid("source_id", "can't be blank"))?;
+        // An existing contact inbox by its `source_id` (in `inbox_id` when given), as Chatwoot
+        // clients create conversations for a contact they know only by source id.
+        (inbox, None) => {
+            let Some(source_id) = input.source_id.as_deref().filter(|s| !s.trim().is_empty())
+            else {
+                return Err(match inbox {
+                    Some(_) => Error::invalid("contact_id", "can't be blank"),
+                    None => Error::invalid("source_id", "can't be blank"),
+                });
+            };
             let row = sqlx::query!(
-                "select id, contact_id, inbox_id from contact_inboxes where account_id = $1 and source_id = $2 order by id limit 1",
+                "select id, contact_id, inbox_id from contact_inboxes
+                 where account_id = $1 and source_id = $2 and ($3::int8 is null or inbox_id = $3)
+                 order by id limit 1",
                 account_id.0,
-                source_id
+                source_id,
+                inbox.map(|i| i.0),
             )
             .fetch_optional(&mut *tx)
             .await?
@@ -292,7 +299,6 @@ pub async fn create(
             (row.id, ContactId(row.contact_id), InboxId(row.inbox_id))
         }
         (None, Some(_)) => return Err(Error::invalid("inbox_id", "can't be blank")),
-        (Some(_), None) => return Err(Error::invalid("contact_id", "can't be blank")),
     };
     let (contact_inbox_id, contact_id, inbox_id) = contact_inbox;
     let assignee = match input.assignee_id {

@@ -1044,3 +1044,61 @@ async fn an_updated_within_beyond_the_calendar_lists_everything_and_a_days_befor
     assert_eq!(ancient.status, 200, "{}", ancient.text);
     assert_eq!(ancient.json()["payload"], json!([]));
 }
+
+#[tokio::test]
+async fn a_conversation_is_created_from_an_inbox_and_a_source_id_as_chatwoot_clients_send_it() {
+    let (app, acme, inbox) = setup().await;
+    let other = app.create_inbox(&acme, "Email").await["id"]
+        .as_i64()
+        .expect("id");
+    let contact = app
+        .create_contact(&acme, inbox, "Ana", "+5511911111111")
+        .await;
+    let source = contact["contact_inboxes"][0]["source_id"]
+        .as_str()
+        .expect("source id")
+        .to_owned();
+    // Ids as strings, as Rails accepts them; the contact comes from the contact inbox.
+    let created = app
+        .api(
+            Method::POST,
+            &acme.api("/conversations"),
+            &acme.admin,
+            Some(json!({"inbox_id": inbox.to_string(), "source_id": source})),
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.text);
+    assert_eq!(created.json()["inbox_id"], inbox);
+    assert_eq!(created.json()["meta"]["sender"]["id"], contact["id"]);
+    // The source id of another inbox, a blank one, and one nobody has.
+    for (body, status) in [
+        (json!({"inbox_id": other, "source_id": source}), 404),
+        (json!({"inbox_id": inbox, "source_id": "   "}), 422),
+        (json!({"inbox_id": inbox, "source_id": "nope"}), 404),
+        (json!({"inbox_id": inbox}), 422),
+    ] {
+        let response = app
+            .api(
+                Method::POST,
+                &acme.api("/conversations"),
+                &acme.admin,
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(response.status, status, "{body}: {}", response.text);
+    }
+    // Another account's source id is not found either.
+    let globex = app.create_account("Globex").await;
+    let theirs = app.create_inbox(&globex, "WhatsApp").await["id"]
+        .as_i64()
+        .expect("id");
+    let response = app
+        .api(
+            Method::POST,
+            &globex.api("/conversations"),
+            &globex.admin,
+            Some(json!({"inbox_id": theirs, "source_id": source})),
+        )
+        .await;
+    assert_eq!(response.status, 404, "{}", response.text);
+}
