@@ -364,17 +364,80 @@ fn push_contact_condition(
 /// are restricted to `[a-zA-Z0-9_-]` by a check constraint, so it is safe inside quotes.
 pub fn custom_expr(column: &str, key: &str, kind: Kind) -> String {
     let text = format!("({column}->>'{key}')");
+    // Values written before they were checked against their definition must not fail a
+    // filter: what does not read as the kind is null.
     match kind {
         Kind::Number => {
-            format!("(case when {text} ~ '^-?[0-9]+(\\.[0-9]+)?$' then {text}::float8 end)")
+            format!(
+                "(case when {text} ~ '^-?[0-9]{{1,250}}(\\.[0-9]{{1,250}})?$' then {text}::float8 end)"
+            )
         }
-        Kind::Date => format!(
-            "(case when {text} ~ '^\\d{{4}}-\\d{{2}}-\\d{{2}}' then {text}::timestamptz end)"
-        ),
+        Kind::Date => format!("atende_timestamptz({text})"),
         Kind::Boolean => {
             format!("(case when {text} in ('true', 'false') then {text}::boolean end)")
         }
         _ => text,
+    }
+}
+
+/// Checks the custom attribute values of a write against the account's definitions (`kinds`,
+/// from [`custom_attribute_types`]): a number attribute takes a number, a date one a date, a
+/// checkbox a boolean (or their text, as forms send them). Keys without a definition take
+/// anything, as Chatwoot's do; `null` unsets a value.
+pub fn check_custom_values(
+    field: &str,
+    values: Option<&Value>,
+    kinds: &HashMap<String, Kind>,
+) -> Result<()> {
+    let Some(Value::Object(values)) = values else {
+        return Ok(());
+    };
+    let mut errors = FieldErrors::default();
+    for (key, value) in values {
+        let Some(kind) = kinds.get(key) else {
+            continue;
+        };
+        if value.is_null() || custom_value_fits(*kind, value) {
+            continue;
+        }
+        let expected = match kind {
+            Kind::Number => "a number",
+            Kind::Date => "a date (YYYY-MM-DD)",
+            Kind::Boolean => "true or false",
+            _ => continue,
+        };
+        errors.add(format!("{field}.{key}"), format!("must be {expected}"));
+    }
+    errors.into_result()
+}
+
+fn custom_value_fits(kind: Kind, value: &Value) -> bool {
+    let text = value.as_str().map(str::trim);
+    match kind {
+        Kind::Number => match (value.as_f64(), text) {
+            (Some(n), _) => n.is_finite(),
+            (None, Some(t)) => plain_decimal(t),
+            _ => false,
+        },
+        Kind::Date => text.is_some_and(|t| {
+            chrono::DateTime::parse_from_rfc3339(t).is_ok()
+                || t.get(..10)
+                    .is_some_and(|day| chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").is_ok())
+        }),
+        Kind::Boolean => value.is_boolean() || matches!(text, Some("true" | "false")),
+        _ => true,
+    }
+}
+
+/// `-12.5`: what a number attribute reads as a number in a filter ([`custom_expr`]), up to 250
+/// digits on each side of the point.
+fn plain_decimal(text: &str) -> bool {
+    let digits =
+        |part: &str| (1..=250).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit());
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    match unsigned.split_once('.') {
+        Some((whole, fraction)) => digits(whole) && digits(fraction),
+        None => digits(unsigned),
     }
 }
 
@@ -613,6 +676,12 @@ pub async fn create(
     let now = app.clock.now();
     let account_id = actor.account_id();
     let mut tx = app.db.begin().await?;
+    let kinds = custom_attribute_types(&mut tx, account_id, "contact_attribute").await?;
+    check_custom_values(
+        "custom_attributes",
+        input.custom_attributes.as_ref(),
+        &kinds,
+    )?;
     if let Some(inbox_id) = input.inbox_id {
         crate::inboxes::service::get_in(&mut tx, actor, inbox_id)
             .await
@@ -712,6 +781,12 @@ pub async fn update(
     let account_id = actor.account_id();
     let mut tx = app.db.begin().await?;
     let before = find(&mut tx, account_id, id).await?;
+    let kinds = custom_attribute_types(&mut tx, account_id, "contact_attribute").await?;
+    check_custom_values(
+        "custom_attributes",
+        input.custom_attributes.as_ref(),
+        &kinds,
+    )?;
     let phone = checked.phone.clone();
     unique_errors(
         sqlx::query!(
@@ -1032,4 +1107,37 @@ pub async fn merge(
     tx.commit().await?;
     tracing::info!(base = %base, mergee = %mergee, "contacts merged");
     Ok(after)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn custom_values_must_read_as_their_kind() {
+        let kinds: HashMap<String, Kind> = [
+            ("valor".to_owned(), Kind::Number),
+            ("entrega".to_owned(), Kind::Date),
+            ("vip".to_owned(), Kind::Boolean),
+        ]
+        .into();
+        let fits = |v: Value| check_custom_values("custom_attributes", Some(&v), &kinds).is_ok();
+        assert!(fits(json!({"valor": 12.5, "entrega": "2024-05-06", "vip": true, "outro": [1]})));
+        assert!(fits(json!({"valor": "-12.50", "entrega": "2024-05-06T10:00:00Z", "vip": "false"})));
+        assert!(fits(json!({"valor": null, "entrega": null})));
+        for bad in [
+            json!({"valor": "1e5"}),
+            json!({"valor": "12,5"}),
+            json!({"valor": format!("1{}", "0".repeat(300))}),
+            json!({"valor": "NaN"}),
+            json!({"entrega": "2024-99-99"}),
+            json!({"entrega": "06/05/2024"}),
+            json!({"entrega": 20240506}),
+            json!({"vip": "sim"}),
+        ] {
+            assert!(!fits(bad.clone()), "{bad}");
+        }
+    }
 }

@@ -1102,3 +1102,107 @@ async fn a_conversation_is_created_from_an_inbox_and_a_source_id_as_chatwoot_cli
         .await;
     assert_eq!(response.status, 404, "{}", response.text);
 }
+
+#[tokio::test]
+async fn custom_attribute_values_are_checked_against_their_definition_and_old_bad_ones_never_fail_a_filter()
+ {
+    let (app, acme, inbox) = setup().await;
+    for (key, kind, model) in [
+        ("entrega", "date", "conversation_attribute"),
+        ("valor", "number", "conversation_attribute"),
+        ("urgente", "checkbox", "conversation_attribute"),
+        ("nascimento", "date", "contact_attribute"),
+    ] {
+        let created = app
+            .api(
+                Method::POST,
+                &acme.api("/custom_attribute_definitions"),
+                &acme.admin,
+                Some(json!({"attribute_display_name": key, "attribute_key": key,
+                            "attribute_display_type": kind, "attribute_model": model})),
+            )
+            .await;
+        assert_eq!(created.status, 200, "{}", created.text);
+    }
+    let c = app.create_conversation(&acme, inbox, "Ana").await;
+    let huge = format!("1{}", "0".repeat(400));
+    for (attributes, field) in [
+        (
+            json!({"entrega": "2024-99-99"}),
+            "custom_attributes.entrega",
+        ),
+        (json!({"valor": huge}), "custom_attributes.valor"),
+        (json!({"valor": "doze"}), "custom_attributes.valor"),
+        (json!({"urgente": "talvez"}), "custom_attributes.urgente"),
+    ] {
+        let response = app
+            .api(
+                Method::POST,
+                &conv_path(&acme, &c, "/custom_attributes"),
+                &acme.admin,
+                Some(json!({"custom_attributes": attributes})),
+            )
+            .await;
+        assert_eq!(response.status, 422, "{attributes}: {}", response.text);
+        assert_eq!(
+            response.json()["attributes"],
+            json!([field]),
+            "{}",
+            response.text
+        );
+    }
+    let fine = app
+        .api(
+            Method::POST,
+            &conv_path(&acme, &c, "/custom_attributes"),
+            &acme.admin,
+            Some(json!({"custom_attributes": {"entrega": "2024-05-06", "valor": "12.5", "urgente": true, "livre": "x"}})),
+        )
+        .await;
+    assert_eq!(fine.status, 200, "{}", fine.text);
+    let created = app
+        .api(
+            Method::POST,
+            &acme.api("/conversations"),
+            &acme.admin,
+            Some(json!({"inbox_id": inbox, "contact_id": c["meta"]["sender"]["id"], "custom_attributes": {"valor": "muito"}})),
+        )
+        .await;
+    assert_eq!(created.status, 422, "{}", created.text);
+    let contact = app
+        .api(
+            Method::POST,
+            &acme.api("/contacts"),
+            &acme.admin,
+            Some(json!({"name": "Bia", "email": "bia@example.com", "custom_attributes": {"nascimento": "31/02/1990"}})),
+        )
+        .await;
+    assert_eq!(contact.status, 422, "{}", contact.text);
+    assert_eq!(
+        contact.json()["attributes"],
+        json!(["custom_attributes.nascimento"])
+    );
+    // Values stored before the check (or under a definition whose type changed) read as
+    // nothing in a filter: never a 500.
+    sqlx::query(
+        "update conversations set custom_attributes = jsonb_build_object('entrega', '2024-99-99', 'valor', $2::text)
+         where account_id = $1",
+    )
+    .bind(acme.id.0)
+    .bind(&huge)
+    .execute(app.db())
+    .await
+    .expect("legacy values");
+    for (key, value) in [("entrega", "2024-01-01"), ("valor", "5")] {
+        let response = app
+            .api(
+                Method::POST,
+                &acme.api("/conversations/filter"),
+                &acme.admin,
+                Some(json!({"payload": [{"attribute_key": key, "filter_operator": "is_greater_than", "values": [value]}]})),
+            )
+            .await;
+        assert_eq!(response.status, 200, "{key}: {}", response.text);
+        assert_eq!(response.json()["payload"], json!([]), "{key}");
+    }
+}
