@@ -1124,8 +1124,12 @@ mod tests {
         ]
         .into();
         let fits = |v: Value| check_custom_values("custom_attributes", Some(&v), &kinds).is_ok();
-        assert!(fits(json!({"valor": 12.5, "entrega": "2024-05-06", "vip": true, "outro": [1]})));
-        assert!(fits(json!({"valor": "-12.50", "entrega": "2024-05-06T10:00:00Z", "vip": "false"})));
+        assert!(fits(
+            json!({"valor": 12.5, "entrega": "2024-05-06", "vip": true, "outro": [1]})
+        ));
+        assert!(fits(
+            json!({"valor": "-12.50", "entrega": "2024-05-06T10:00:00Z", "vip": "false"})
+        ));
         assert!(fits(json!({"valor": null, "entrega": null})));
         for bad in [
             json!({"valor": "1e5"}),
