@@ -114,6 +114,9 @@ fn order_by(sort: Option<&str>) -> String {
     format!(" order by {expr} {direction}, c.id desc")
 }
 
+/// The deepest page a contact list reads.
+const MAX_PAGE: i64 = 100_000;
+
 /// Runs a contact query: `where_clause` adds conditions after the account filter. Only
 /// "resolved" contacts (with an e-mail, a phone or an identifier) are listed, as Chatwoot.
 async fn query_page(
@@ -144,7 +147,8 @@ async fn query_page(
         .push(" limit ")
         .push_bind(PAGE_SIZE)
         .push(" offset ")
-        .push_bind((page.max(1) - 1) * PAGE_SIZE);
+        // Bounded as the API bounds `page` (a page number past it would overflow the offset).
+        .push_bind((page.clamp(1, MAX_PAGE) - 1) * PAGE_SIZE);
     let rows: Vec<ContactRow> = select.build_query_as().fetch_all(&mut *tx).await?;
     tx.commit().await?;
     Ok((rows.into_iter().map(Contact::from).collect(), total))

@@ -109,7 +109,10 @@ fn query_value(uri: &Uri, name: &str) -> String {
 async fn list_contacts(State(app): State<AppState>, web: WebCtx, uri: Uri) -> Result<Response> {
     let actor = actor(&web)?;
     let (q, label) = (query_value(&uri, "q"), query_value(&uri, "label"));
-    let page = query_value(&uri, "page").parse::<i64>().unwrap_or(1).max(1);
+    let page = query_value(&uri, "page")
+        .parse::<i64>()
+        .unwrap_or(1)
+        .clamp(1, 100_000);
     let labels: Vec<String> = if label.is_empty() {
         Vec::new()
     } else {

@@ -45,6 +45,16 @@ async fn contacts_are_listed_searched_created_edited_and_annotated() {
     assert!(search.text.contains("João Pereira") && !search.text.contains("Maria Silva"));
     let labeled = browser.get(&desk.page("/contacts?label=vip")).await;
     assert!(labeled.text.contains("João Pereira") && !labeled.text.contains("Maria Silva"));
+    // A page number past any list is an empty page, not an overflow.
+    for path in [
+        "/contacts?page=9000000000000000000",
+        "/contacts?q=jo%C3%A3o&page=9000000000000000000",
+        "/contacts?page=9223372036854775807",
+    ] {
+        let far = browser.get(&desk.page(path)).await;
+        assert_eq!(far.status, 200, "{path}: {}", far.text);
+        assert!(!far.text.contains("João Pereira"), "{path}");
+    }
     // Create: refused input keeps the values, then a valid contact.
     let refused = browser
         .post_form(
