@@ -384,6 +384,24 @@ pub fn custom_expr(column: &str, key: &str, kind: Kind) -> String {
     }
 }
 
+/// Checks the `custom_attributes` of a write against the account's definitions of `model`
+/// (`contact_attribute`, `conversation_attribute`); reads them only when values are written.
+pub async fn check_custom_attributes(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    model: &str,
+    values: Option<&Value>,
+) -> Result<()> {
+    if values
+        .and_then(Value::as_object)
+        .is_none_or(serde_json::Map::is_empty)
+    {
+        return Ok(());
+    }
+    let kinds = custom_attribute_types(conn, account_id, model).await?;
+    check_custom_values("custom_attributes", values, &kinds)
+}
+
 /// Checks the custom attribute values of a write against the account's definitions (`kinds`,
 /// from [`custom_attribute_types`]): a number attribute takes a number, a date one a date, a
 /// checkbox a boolean (or their text, as forms send them). Keys without a definition take
@@ -680,12 +698,13 @@ pub async fn create(
     let now = app.clock.now();
     let account_id = actor.account_id();
     let mut tx = app.db.begin().await?;
-    let kinds = custom_attribute_types(&mut tx, account_id, "contact_attribute").await?;
-    check_custom_values(
-        "custom_attributes",
+    check_custom_attributes(
+        &mut tx,
+        account_id,
+        "contact_attribute",
         input.custom_attributes.as_ref(),
-        &kinds,
-    )?;
+    )
+    .await?;
     if let Some(inbox_id) = input.inbox_id {
         crate::inboxes::service::get_in(&mut tx, actor, inbox_id)
             .await
@@ -785,12 +804,13 @@ pub async fn update(
     let account_id = actor.account_id();
     let mut tx = app.db.begin().await?;
     let before = find(&mut tx, account_id, id).await?;
-    let kinds = custom_attribute_types(&mut tx, account_id, "contact_attribute").await?;
-    check_custom_values(
-        "custom_attributes",
+    check_custom_attributes(
+        &mut tx,
+        account_id,
+        "contact_attribute",
         input.custom_attributes.as_ref(),
-        &kinds,
-    )?;
+    )
+    .await?;
     let phone = checked.phone.clone();
     unique_errors(
         sqlx::query!(

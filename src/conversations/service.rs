@@ -256,17 +256,13 @@ pub async fn create(
         }
     }
     let mut tx = app.db.begin().await?;
-    let kinds = crate::contacts::service::custom_attribute_types(
+    crate::contacts::service::check_custom_attributes(
         &mut tx,
         account_id,
         "conversation_attribute",
+        input.custom_attributes.as_ref(),
     )
     .await?;
-    crate::contacts::service::check_custom_values(
-        "custom_attributes",
-        input.custom_attributes.as_ref(),
-        &kinds,
-    )?;
     let contact_inbox = match (input.inbox_id, input.contact_id) {
         (Some(inbox), Some(contact)) => {
             require_inbox(&mut tx, actor, inbox)
@@ -1019,13 +1015,13 @@ pub async fn set_custom_attributes(
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let mut c = lock(&mut tx, actor, display_id).await?;
-    let kinds = crate::contacts::service::custom_attribute_types(
+    crate::contacts::service::check_custom_attributes(
         &mut tx,
         c.account_id,
         "conversation_attribute",
+        Some(&attributes),
     )
     .await?;
-    crate::contacts::service::check_custom_values("custom_attributes", Some(&attributes), &kinds)?;
     let mut changes = Changes::new();
     changes.track("custom_attributes", &c.custom_attributes, &attributes);
     c.custom_attributes = attributes;
