@@ -96,6 +96,10 @@ struct ServeArgs {
     /// Sender of outgoing e-mail, e.g. "Atende <suporte@example.com>".
     #[arg(long, env = "ATENDE_SMTP_FROM")]
     smtp_from: Option<String>,
+    /// Megabytes of files each account may store (attachments and rule and macro files); 0 for
+    /// no limit.
+    #[arg(long, env = "ATENDE_STORAGE_QUOTA_MB", default_value_t = crate::storage::DEFAULT_QUOTA_MB)]
+    storage_quota_mb: u64,
 }
 
 impl ServeArgs {
@@ -305,6 +309,10 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
     config.trust_forwarded_for = args.trust_forwarded_for;
     config.outbound = crate::outbound::OutboundPolicy::parse(&args.outbound_allow)
         .map_err(|e| anyhow::anyhow!(e))?;
+    config.storage = crate::storage::StorageSettings {
+        quota_bytes: (args.storage_quota_mb > 0)
+            .then(|| args.storage_quota_mb.saturating_mul(1024 * 1024)),
+    };
     let app = Application::build(config).await?;
     println!("Atende listening on http://{}", app.state().config.bind);
     let stop = app.shutdown_token();

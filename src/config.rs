@@ -101,6 +101,8 @@ pub struct Config {
     /// Outgoing e-mail; `None` when `ATENDE_SMTP_HOST` is unset (e-mail actions then fail
     /// visibly in the run log).
     pub smtp: Option<crate::mail::SmtpConfig>,
+    /// Storage quota per account and the lifetime of file links.
+    pub storage: crate::storage::StorageSettings,
 }
 
 impl Config {
@@ -121,6 +123,7 @@ impl Config {
             trust_forwarded_for: false,
             outbound: crate::outbound::OutboundPolicy::default(),
             smtp: None,
+            storage: crate::storage::StorageSettings::default(),
         }
     }
 }
@@ -141,6 +144,7 @@ impl std::fmt::Debug for Config {
             .field("bootstrap", &self.bootstrap)
             .field("password_cost", &self.password_cost)
             .field("smtp", &self.smtp)
+            .field("storage", &self.storage)
             .finish()
     }
 }

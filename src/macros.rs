@@ -306,9 +306,15 @@ pub async fn create(app: &AppState, ctx: &AccountCtx, input: MacroInput) -> Resu
     )
     .fetch_one(&mut *tx)
     .await?;
-    let dropped = files::sync(&mut tx, ctx.account_id, FileOwner::Macro(id), &valid.files).await?;
+    files::sync(
+        &mut tx,
+        app.clock.now(),
+        ctx.account_id,
+        FileOwner::Macro(id),
+        &valid.files,
+    )
+    .await?;
     tx.commit().await?;
-    files::remove_keys(app, &dropped).await;
     get(app, ctx, id).await
 }
 
@@ -345,9 +351,15 @@ pub async fn update(app: &AppState, ctx: &AccountCtx, id: i64, input: MacroInput
     )
     .execute(&mut *tx)
     .await?;
-    let dropped = files::sync(&mut tx, ctx.account_id, FileOwner::Macro(id), &valid.files).await?;
+    files::sync(
+        &mut tx,
+        app.clock.now(),
+        ctx.account_id,
+        FileOwner::Macro(id),
+        &valid.files,
+    )
+    .await?;
     tx.commit().await?;
-    files::remove_keys(app, &dropped).await;
     get(app, ctx, id).await
 }
 
@@ -359,7 +371,6 @@ pub async fn delete(app: &AppState, ctx: &AccountCtx, id: i64) -> Result<()> {
         return Err(Error::Forbidden);
     }
     let mut tx = app.db.begin().await?;
-    let keys = files::keys(&mut tx, ctx.account_id, FileOwner::Macro(id)).await?;
     sqlx::query!(
         "delete from macros where account_id = $1 and id = $2",
         ctx.account_id.0,
@@ -367,8 +378,8 @@ pub async fn delete(app: &AppState, ctx: &AccountCtx, id: i64) -> Result<()> {
     )
     .execute(&mut *tx)
     .await?;
+    crate::storage::schedule_removal(&mut tx, app.clock.now(), ctx.account_id).await?;
     tx.commit().await?;
-    files::remove_keys(app, &keys).await;
     Ok(())
 }
 

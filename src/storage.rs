@@ -1,19 +1,50 @@
 //! Attachment storage: files on local disk under `<data_dir>/storage/<account>/`, behind a small
-//! interface (store, read, remove) that an S3-compatible backend can implement later. Files are
-//! served through signed URLs (`/files/<id>/<signature>/<name>`): stable, unguessable, and
-//! usable by WhatsApp gateways that download outgoing attachments without credentials.
+//! interface (store, read, remove) that an S3-compatible backend can implement later.
+//!
+//! Invariants:
+//! - Every account has a quota ([`StorageSettings::quota_bytes`]) checked before a file is
+//!   written and again, exactly, in the transaction that records it ([`quota`]).
+//! - A file leaves the disk only after the deletion of its row committed: the delete records its
+//!   key in the same transaction (a trigger) and [`removal::RemoveFiles`] removes it afterwards.
+//! - Files are served through signed links (`/files/<id>/<signature>/<name>`, [`links`]).
+
+pub mod links;
+pub mod quota;
+pub mod removal;
 
 use std::path::PathBuf;
 
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
+use sqlx::PgConnection;
 
 use crate::error::{Error, FieldErrors, Result};
-use crate::ids::{AccountId, AttachmentId};
+use crate::ids::AccountId;
 use crate::state::AppState;
+
+pub use links::{path, url, verify};
+pub use quota::check_quota;
+pub use removal::{RemoveFiles, SweepRemovals, schedule_removal};
 
 /// Largest file accepted (Chatwoot's default).
 pub const MAX_FILE_BYTES: usize = 40 * 1024 * 1024;
+
+/// The instance's storage settings (`ATENDE_STORAGE_QUOTA_MB`).
+#[derive(Clone, Debug)]
+pub struct StorageSettings {
+    /// Most bytes one account keeps stored (message attachments and rule and macro files,
+    /// counting deleted files until they are removed from disk); `None` for no limit.
+    pub quota_bytes: Option<u64>,
+}
+
+impl Default for StorageSettings {
+    fn default() -> Self {
+        Self {
+            quota_bytes: Some(DEFAULT_QUOTA_MB * 1024 * 1024),
+        }
+    }
+}
+
+/// The default quota per account: 10 GiB.
+pub const DEFAULT_QUOTA_MB: u64 = 10 * 1024;
 
 /// A file received with a request.
 #[derive(Clone, Debug)]
@@ -96,9 +127,11 @@ fn clean_filename(name: &str) -> String {
     }
 }
 
-/// Validates and stores files; a file over the limit is a 422 on `attachments` and nothing is
-/// stored.
+/// Validates and stores files; a file over the limit, or files the account's quota has no room
+/// for, are a 422 on `attachments` and nothing is stored. The caller records the files in
+/// `conn`'s transaction, then calls [`check_quota`] there, and [`discard`]s them if it fails.
 pub async fn store_all(
+    conn: &mut PgConnection,
     app: &AppState,
     account_id: AccountId,
     uploads: &[Upload],
@@ -122,6 +155,11 @@ pub async fn store_all(
         }
     }
     errors.into_result()?;
+    if uploads.is_empty() {
+        return Ok(Vec::new());
+    }
+    let incoming: usize = uploads.iter().map(|u| u.bytes.len()).sum();
+    quota::ensure_room(conn, app, account_id, incoming as u64).await?;
     let dir = root(app).join(account_id.to_string());
     tokio::fs::create_dir_all(&dir)
         .await
@@ -164,44 +202,25 @@ pub async fn read(app: &AppState, key: &str) -> Result<Vec<u8>> {
         .map_err(|_| Error::NotFound)
 }
 
-/// Deletes a stored file (best effort: a missing file is fine).
-pub async fn remove(app: &AppState, key: &str) {
-    if !key.contains("..") {
-        let _ = tokio::fs::remove_file(root(app).join(key)).await;
+/// Removes files that were stored but never recorded (their transaction failed or was rolled
+/// back), best effort. Recorded files are removed by [`removal::RemoveFiles`] instead.
+pub async fn discard(app: &AppState, stored: &[Stored]) {
+    for file in stored {
+        if let Err(e) = remove_file(app, &file.key).await {
+            tracing::warn!(storage.key = %file.key, error = %e, "could not remove an unrecorded file");
+        }
     }
 }
 
-fn signature(app: &AppState, id: AttachmentId) -> String {
-    let key = app.secret.derive("attachments");
-    let mut mac =
-        <Hmac<Sha256> as KeyInit>::new_from_slice(&key).expect("HMAC accepts any key length");
-    mac.update(format!("attachment:{id}").as_bytes());
-    hex::encode(&mac.finalize().into_bytes()[..16])
-}
-
-/// Whether `candidate` is the signature of attachment `id` (constant time).
-pub fn verify(app: &AppState, id: AttachmentId, candidate: &str) -> bool {
-    let Ok(bytes) = hex::decode(candidate) else {
-        return false;
-    };
-    let key = app.secret.derive("attachments");
-    let mut mac =
-        <Hmac<Sha256> as KeyInit>::new_from_slice(&key).expect("HMAC accepts any key length");
-    mac.update(format!("attachment:{id}").as_bytes());
-    mac.verify_truncated_left(&bytes).is_ok() && bytes.len() == 16
-}
-
-/// The public URL of an attachment's file.
-pub fn url(app: &AppState, id: AttachmentId, filename: Option<&str>) -> String {
-    format!("{}{}", app.base_url(), path(app, id, filename))
-}
-
-/// The path part of [`url`]: what pages link to, so a file opens from whatever address the
-/// page was loaded from.
-pub fn path(app: &AppState, id: AttachmentId, filename: Option<&str>) -> String {
-    let name: String =
-        url::form_urlencoded::byte_serialize(filename.unwrap_or("file").as_bytes()).collect();
-    format!("/files/{id}/{}/{name}", signature(app, id))
+/// Deletes a stored file; one already gone is fine.
+async fn remove_file(app: &AppState, key: &str) -> std::io::Result<()> {
+    if key.contains("..") {
+        return Ok(());
+    }
+    match tokio::fs::remove_file(root(app).join(key)).await {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
 }
 
 #[cfg(test)]

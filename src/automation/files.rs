@@ -2,6 +2,7 @@
 //! owned by the rule or macro whose actions name them. Each owner keeps its own copy of the
 //! bytes, so deleting a rule never breaks its clone.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 
@@ -38,12 +39,41 @@ pub enum FileOwner {
     Macro(i64),
 }
 
-/// Stores an uploaded file, not yet owned by anything.
+/// Stores an uploaded file, not yet owned by anything: a 422 when the account has no room left
+/// in its quota, and nothing is stored.
 pub async fn upload(app: &AppState, account_id: AccountId, file: Upload) -> Result<AutomationFile> {
-    let stored = storage::store_all(app, account_id, &[file]).await?;
+    let mut tx = app.db.begin().await?;
+    let stored = storage::store_all(&mut tx, app, account_id, &[file]).await?;
     let Some(stored) = stored.into_iter().next() else {
         return Err(Error::invalid("attachment", "can't be blank"));
     };
+    let recorded = match record(app, &mut tx, account_id, &stored).await {
+        Ok(id) => tx.commit().await.map(|()| id).map_err(Error::from),
+        Err(e) => Err(e),
+    };
+    let id = match recorded {
+        Ok(id) => id,
+        Err(e) => {
+            storage::discard(app, std::slice::from_ref(&stored)).await;
+            return Err(e);
+        }
+    };
+    Ok(AutomationFile {
+        id,
+        filename: stored.filename,
+        content_type: stored.content_type,
+        file_type: stored.file_type,
+        byte_size: stored.byte_size,
+    })
+}
+
+/// Records an unowned upload, within the account's quota.
+async fn record(
+    app: &AppState,
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    stored: &storage::Stored,
+) -> Result<i64> {
     let id = sqlx::query_scalar!(
         "insert into automation_files (account_id, filename, content_type, file_type, byte_size, storage_key, created_at)
          values ($1, $2, $3, $4, $5, $6, $7) returning id",
@@ -55,15 +85,10 @@ pub async fn upload(app: &AppState, account_id: AccountId, file: Upload) -> Resu
         stored.key,
         app.clock.now()
     )
-    .fetch_one(&app.db)
+    .fetch_one(&mut *conn)
     .await?;
-    Ok(AutomationFile {
-        id,
-        filename: stored.filename,
-        content_type: stored.content_type,
-        file_type: stored.file_type,
-        byte_size: stored.byte_size,
-    })
+    storage::check_quota(conn, app, account_id).await?;
+    Ok(id)
 }
 
 /// The files `owner` holds, oldest first.
@@ -93,13 +118,14 @@ fn columns(owner: FileOwner) -> (Option<i64>, Option<i64>) {
 }
 
 /// Makes `owner` own exactly the files `ids` (validated before): unowned ones are taken, and
-/// files it no longer names are deleted. Returns the storage keys to remove after commit.
+/// files it no longer names are deleted (their bytes removed once the transaction commits).
 pub async fn sync(
     conn: &mut PgConnection,
+    now: DateTime<Utc>,
     account_id: AccountId,
     owner: FileOwner,
     ids: &[i64],
-) -> Result<Vec<String>> {
+) -> Result<()> {
     let (rule, macro_id) = columns(owner);
     sqlx::query!(
         "update automation_files set rule_id = $3, macro_id = $4
@@ -111,43 +137,29 @@ pub async fn sync(
     )
     .execute(&mut *conn)
     .await?;
-    let dropped = sqlx::query_scalar!(
+    let dropped = sqlx::query!(
         "delete from automation_files
-         where account_id = $1 and (rule_id = $2 or macro_id = $3) and not (id = any($4))
-         returning storage_key",
+         where account_id = $1 and (rule_id = $2 or macro_id = $3) and not (id = any($4))",
         account_id.0,
         rule,
         macro_id,
         ids
     )
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(dropped)
-}
-
-/// The storage keys of `owner`'s files (to remove once the owner is deleted).
-pub async fn keys(
-    conn: &mut PgConnection,
-    account_id: AccountId,
-    owner: FileOwner,
-) -> Result<Vec<String>> {
-    let (rule, macro_id) = columns(owner);
-    Ok(sqlx::query_scalar!(
-        "select storage_key from automation_files where account_id = $1 and (rule_id = $2 or macro_id = $3)",
-        account_id.0,
-        rule,
-        macro_id
-    )
-    .fetch_all(conn)
-    .await?)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if dropped > 0 {
+        storage::schedule_removal(conn, now, account_id).await?;
+    }
+    Ok(())
 }
 
 /// How long an uploaded file may wait for a rule or macro to name it before it is swept: files
 /// uploaded (through `attach_file` or the builder page) and never saved into one.
 pub const UNOWNED_FOR: chrono::Duration = chrono::Duration::hours(24);
 
-/// Deletes files nobody saved into a rule or macro within [`UNOWNED_FOR`], rows and bytes;
-/// runs hourly.
+/// Deletes files nobody saved into a rule or macro within [`UNOWNED_FOR`] (their bytes are
+/// removed once this commits); runs hourly.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct DeleteUnownedFiles;
 
@@ -162,40 +174,54 @@ impl Job for DeleteUnownedFiles {
     async fn run(self, app: AppState) -> std::result::Result<(), JobError> {
         let now = app.clock.now();
         let mut tx = app.db.begin().await?;
-        let keys = sqlx::query_scalar!(
+        let mut accounts = sqlx::query_scalar!(
             "delete from automation_files
              where rule_id is null and macro_id is null and created_at < $1
-             returning storage_key",
+             returning account_id",
             now - UNOWNED_FOR
         )
         .fetch_all(&mut *tx)
         .await?;
+        let files = accounts.len();
+        accounts.sort_unstable();
+        accounts.dedup();
+        for account in accounts {
+            storage::schedule_removal(&mut tx, now, AccountId(account)).await?;
+        }
         let next = JobSpec::at(now + chrono::Duration::hours(1)).keyed(Self::KEY);
         jobs::enqueue(&mut tx, now, &Self, next).await?;
         tx.commit().await?;
-        remove_keys(&app, &keys).await;
-        if !keys.is_empty() {
-            tracing::info!(files = keys.len(), "deleted unowned automation files");
+        if files > 0 {
+            tracing::info!(files, "deleted unowned automation files");
         }
         Ok(())
     }
 }
 
-/// Removes stored bytes (after the rows are gone).
-pub async fn remove_keys(app: &AppState, keys: &[String]) {
-    for key in keys {
-        storage::remove(app, key).await;
-    }
-}
-
-/// Copies `from`'s files to `to`, bytes included; returns (old id, new id) pairs so the copied
-/// actions can point at the copies.
+/// Copies `from`'s files to `to`, bytes included, within the account's quota; returns (old id,
+/// new id) pairs so the copied actions can point at the copies.
 pub async fn copy(
     app: &AppState,
     conn: &mut PgConnection,
     account_id: AccountId,
     from: FileOwner,
     to: FileOwner,
+) -> Result<Vec<(i64, i64)>> {
+    let mut written = Vec::new();
+    let copied = copy_rows(app, conn, account_id, from, to, &mut written).await;
+    if copied.is_err() {
+        storage::discard(app, &written).await;
+    }
+    copied
+}
+
+async fn copy_rows(
+    app: &AppState,
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    from: FileOwner,
+    to: FileOwner,
+    written: &mut Vec<storage::Stored>,
 ) -> Result<Vec<(i64, i64)>> {
     let (rule, macro_id) = columns(from);
     let rows = sqlx::query!(
@@ -211,19 +237,16 @@ pub async fn copy(
     let mut pairs = Vec::with_capacity(rows.len());
     for row in rows {
         let bytes = storage::read(app, &row.storage_key).await?;
-        let stored = storage::store_all(
-            app,
-            account_id,
-            &[Upload {
-                filename: row.filename,
-                declared_type: Some(row.content_type),
-                bytes: bytes.into(),
-            }],
-        )
-        .await?;
+        let upload = Upload {
+            filename: row.filename,
+            declared_type: Some(row.content_type),
+            bytes: bytes.into(),
+        };
+        let stored = storage::store_all(conn, app, account_id, &[upload]).await?;
         let Some(stored) = stored.into_iter().next() else {
             continue;
         };
+        written.push(stored.clone());
         let id = sqlx::query_scalar!(
             "insert into automation_files (account_id, rule_id, macro_id, filename, content_type, file_type, byte_size, storage_key, created_at)
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id",
@@ -240,6 +263,9 @@ pub async fn copy(
         .fetch_one(&mut *conn)
         .await?;
         pairs.push((row.id, id));
+    }
+    if !pairs.is_empty() {
+        storage::check_quota(conn, app, account_id).await?;
     }
     Ok(pairs)
 }

@@ -300,15 +300,15 @@ pub async fn create(app: &AppState, ctx: &AccountCtx, input: RuleInput) -> Resul
     )
     .fetch_one(&mut *tx)
     .await?;
-    let dropped = files::sync(
+    files::sync(
         &mut tx,
+        app.clock.now(),
         ctx.account_id,
         FileOwner::Rule(id),
         &actions::file_ids(&valid.parsed_actions),
     )
     .await?;
     tx.commit().await?;
-    files::remove_keys(app, &dropped).await;
     get(app, ctx, id).await
 }
 
@@ -345,15 +345,15 @@ pub async fn update(app: &AppState, ctx: &AccountCtx, id: i64, input: RuleInput)
     )
     .execute(&mut *tx)
     .await?;
-    let dropped = files::sync(
+    files::sync(
         &mut tx,
+        app.clock.now(),
         ctx.account_id,
         FileOwner::Rule(id),
         &actions::file_ids(&valid.parsed_actions),
     )
     .await?;
     tx.commit().await?;
-    files::remove_keys(app, &dropped).await;
     get(app, ctx, id).await
 }
 
@@ -362,7 +362,6 @@ pub async fn update(app: &AppState, ctx: &AccountCtx, id: i64, input: RuleInput)
 pub async fn delete(app: &AppState, ctx: &AccountCtx, id: i64) -> Result<()> {
     ctx.require(Permission::AutomationManage)?;
     let mut tx = app.db.begin().await?;
-    let keys = files::keys(&mut tx, ctx.account_id, FileOwner::Rule(id)).await?;
     let deleted = sqlx::query!(
         "delete from automation_rules where account_id = $1 and id = $2",
         ctx.account_id.0,
@@ -374,8 +373,8 @@ pub async fn delete(app: &AppState, ctx: &AccountCtx, id: i64) -> Result<()> {
     if deleted == 0 {
         return Err(Error::NotFound);
     }
+    crate::storage::schedule_removal(&mut tx, app.clock.now(), ctx.account_id).await?;
     tx.commit().await?;
-    files::remove_keys(app, &keys).await;
     Ok(())
 }
 

@@ -910,7 +910,8 @@ pub async fn remove_custom_attributes(
     Ok(after)
 }
 
-/// Deletes a contact with its conversations (administrators).
+/// Deletes a contact with its conversations (administrators); the files of their messages are
+/// removed from disk once this commits.
 #[tracing::instrument(skip_all, fields(account.id = %actor.account_id(), contact.id = %id))]
 pub async fn delete(app: &AppState, actor: &Actor, id: ContactId) -> Result<()> {
     if let Actor::Member(ctx) = actor
@@ -918,19 +919,21 @@ pub async fn delete(app: &AppState, actor: &Actor, id: ContactId) -> Result<()> 
     {
         return Err(Error::Forbidden);
     }
+    let mut tx = app.db.begin().await?;
     let deleted = sqlx::query!(
         "delete from contacts where account_id = $1 and id = $2",
         actor.account_id().0,
         id.0
     )
-    .execute(&app.db)
+    .execute(&mut *tx)
     .await?
     .rows_affected();
     if deleted == 0 {
-        Err(Error::NotFound)
-    } else {
-        Ok(())
+        return Err(Error::NotFound);
     }
+    crate::storage::schedule_removal(&mut tx, app.clock.now(), actor.account_id()).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Normalises label titles: trimmed, de-duplicated, order kept.

@@ -1075,7 +1075,8 @@ pub async fn set_muted(app: &AppState, actor: &Actor, display_id: i64, muted: bo
     Ok(())
 }
 
-/// Deletes a conversation (administrators).
+/// Deletes a conversation (administrators), with its messages; their files are removed from
+/// disk once this commits.
 pub async fn delete(app: &AppState, actor: &Actor, display_id: i64) -> Result<()> {
     if let Actor::Member(ctx) = actor
         && !ctx.is_administrator()
@@ -1092,6 +1093,7 @@ pub async fn delete(app: &AppState, actor: &Actor, display_id: i64) -> Result<()
     )
     .execute(&mut *tx)
     .await?;
+    crate::storage::schedule_removal(&mut tx, app.clock.now(), c.account_id).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -440,23 +440,26 @@ pub async fn update(
     get(app, &Actor::Member(ctx.clone()), id).await
 }
 
-/// Deletes an inbox with its conversations (administrators).
+/// Deletes an inbox with its conversations (administrators); the files of their messages are
+/// removed from disk once this commits.
 #[tracing::instrument(skip_all, fields(account.id = %ctx.account_id, inbox.id = %id))]
 pub async fn delete(app: &AppState, ctx: &AccountCtx, id: InboxId) -> Result<()> {
     ctx.require(Permission::InboxManage)?;
+    let mut tx = app.db.begin().await?;
     let deleted = sqlx::query!(
         "delete from inboxes where account_id = $1 and id = $2",
         ctx.account_id.0,
         id.0
     )
-    .execute(&app.db)
+    .execute(&mut *tx)
     .await?
     .rows_affected();
     if deleted == 0 {
-        Err(Error::NotFound)
-    } else {
-        Ok(())
+        return Err(Error::NotFound);
     }
+    crate::storage::schedule_removal(&mut tx, app.clock.now(), ctx.account_id).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// User ids of the inbox's members.

@@ -31,6 +31,8 @@ impl Registry {
         registry.register::<crate::mail::SendMail>();
         registry.register::<crate::macros::Execute>();
         registry.register::<crate::automation::files::DeleteUnownedFiles>();
+        registry.register::<crate::storage::RemoveFiles>();
+        registry.register::<crate::storage::SweepRemovals>();
         registry
     }
 
@@ -103,5 +105,11 @@ pub(crate) async fn schedule_periodic(app: &AppState) -> anyhow::Result<()> {
         sweep,
     )
     .await?;
+    let removals = JobSpec {
+        key: Some(crate::storage::SweepRemovals::KEY.to_owned()),
+        key_mode: KeyMode::Preserve,
+        ..JobSpec::default()
+    };
+    super::enqueue(&mut conn, now, &crate::storage::SweepRemovals, removals).await?;
     Ok(())
 }

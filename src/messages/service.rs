@@ -12,7 +12,9 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use sqlx::PgConnection;
 
-use super::model::{ContentType, Message, MessageStatus, MessageType, MessageView, Sender};
+use super::model::{
+    Attachment, ContentType, Message, MessageStatus, MessageType, MessageView, Sender,
+};
 use super::repo::{self, NewMessage};
 use super::variables;
 use crate::auth::context::Actor;
@@ -292,22 +294,23 @@ async fn write(
     }
     c.last_activity_at = now;
 
-    let stored = storage::store_all(app, c.account_id, &input.attachments).await?;
-    let message = match repo::insert_with_effects(tx, &c, &new, incoming, now).await? {
-        Some(m) => m,
+    let stored = storage::store_all(tx, app, c.account_id, &input.attachments).await?;
+    let (message, attachments) = match insert(app, tx, &c, &new, incoming, now, &stored).await {
+        Ok(Some(inserted)) => inserted,
         // A repeated source id (or a concurrent request that stored it first): nothing changes.
-        None => {
-            for file in &stored {
-                storage::remove(app, &file.key).await;
-            }
+        Ok(None) => {
+            storage::discard(app, &stored).await;
             let source = new.source_id.as_deref().unwrap_or_default();
             let existing = repo::find_by_source_id(tx, c.account_id, c.inbox_id, source)
                 .await?
                 .ok_or(Error::NotFound)?;
             return existing_view(tx, existing).await;
         }
+        Err(e) => {
+            storage::discard(app, &stored).await;
+            return Err(e);
+        }
     };
-    let attachments = repo::insert_attachments(tx, c.account_id, message.id, &stored).await?;
     let created = NewEvent::new(EventKind::MessageCreated)
         .conversation(c.id.0, c.inbox_id.0, c.contact_id.0)
         .message(message.id.0);
@@ -343,6 +346,27 @@ async fn write(
         conversation_display_id: c.display_id,
         echo_id: None,
     })
+}
+
+/// Inserts the message with its effects and its files' rows, within the account's quota;
+/// `None` for a repeated source id.
+async fn insert(
+    app: &AppState,
+    tx: &mut PgConnection,
+    c: &Conversation,
+    new: &NewMessage,
+    incoming: bool,
+    now: DateTime<Utc>,
+    stored: &[storage::Stored],
+) -> Result<Option<(Message, Vec<Attachment>)>> {
+    let Some(message) = repo::insert_with_effects(tx, c, new, incoming, now).await? else {
+        return Ok(None);
+    };
+    let attachments = repo::insert_attachments(tx, c.account_id, message.id, stored).await?;
+    if !stored.is_empty() {
+        storage::check_quota(tx, app, c.account_id).await?;
+    }
+    Ok(Some((message, attachments)))
 }
 
 /// The view of a message stored earlier (a repeated `source_id`).
@@ -434,7 +458,8 @@ pub async fn update_status(
 }
 
 /// `DELETE messages/{id}`: a soft delete. The text becomes "This message was deleted" (in the
-/// account's language), `content_attributes.deleted` is set, attachments go, and
+/// account's language), `content_attributes.deleted` is set, attachments go (their files are
+/// removed from disk once this commits), and
 /// `message_updated` tells gateways to revoke it on the channel.
 #[tracing::instrument(skip_all, fields(account.id = %actor.account_id(), message.id = %id))]
 pub async fn delete(
@@ -453,13 +478,14 @@ pub async fn delete(
             "activity messages can't be deleted",
         ));
     }
-    let keys = sqlx::query_scalar!(
-        "delete from attachments where account_id = $1 and message_id = $2 returning storage_key",
+    sqlx::query!(
+        "delete from attachments where account_id = $1 and message_id = $2",
         c.account_id.0,
         id.0
     )
-    .fetch_all(&mut *tx)
+    .execute(&mut *tx)
     .await?;
+    storage::schedule_removal(&mut tx, now, c.account_id).await?;
     let mut attributes = message.content_attributes.clone();
     if let Some(map) = attributes.as_object_mut() {
         map.insert("deleted".into(), json!(true));
@@ -485,8 +511,5 @@ pub async fn delete(
         .pop()
         .ok_or(Error::NotFound)?;
     tx.commit().await?;
-    for key in keys.into_iter().flatten() {
-        storage::remove(app, &key).await;
-    }
     Ok(view)
 }

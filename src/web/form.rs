@@ -183,6 +183,10 @@ pub fn field_message(tr: Locale, field: &str, message: &str) -> String {
             tr.t1("form-error-unknown-permission", "name", name)
         }
         (_, m) if m.starts_with("is not one of") => tr.t("form-error-choice"),
+        (_, m) if m.starts_with("would exceed this account's storage quota of ") => {
+            let limit = m.rsplit(" of ").next().unwrap_or_default();
+            tr.t1("form-error-storage-quota", "limit", limit)
+        }
         (_, "is invalid") => tr.t("form-error-invalid"),
         (field, message) => FieldErrors::one(field, message).full_message(),
     }

@@ -9,4 +9,5 @@ mod foundation;
 mod inbox;
 mod resources;
 mod settings;
+mod storage;
 mod support;
