@@ -15,6 +15,10 @@ use crate::storage::{self, Upload};
 /// The most files one upload request or one owner may hold.
 pub const MAX_FILES: usize = 10;
 
+/// The most uploads an account may keep that no rule or macro saved yet (at most 50 × 40 MB,
+/// and within the account's quota).
+pub const MAX_UNSAVED_FILES: usize = 50;
+
 /// An uploaded file.
 #[derive(Clone, Debug, Serialize)]
 pub struct AutomationFile {
@@ -39,10 +43,11 @@ pub enum FileOwner {
     Macro(i64),
 }
 
-/// Stores an uploaded file, not yet owned by anything: a 422 when the account has no room left
-/// in its quota, and nothing is stored.
+/// Stores an uploaded file, not yet owned by anything: a 422 when the account already keeps
+/// [`MAX_UNSAVED_FILES`] such uploads or has no room left in its quota, and nothing is stored.
 pub async fn upload(app: &AppState, account_id: AccountId, file: Upload) -> Result<AutomationFile> {
     let mut tx = app.db.begin().await?;
+    ensure_unsaved_room(&mut tx, account_id, 1).await?;
     let stored = storage::store_all(&mut tx, app, account_id, &[file]).await?;
     let Some(stored) = stored.into_iter().next() else {
         return Err(Error::invalid("attachment", "can't be blank"));
@@ -67,7 +72,9 @@ pub async fn upload(app: &AppState, account_id: AccountId, file: Upload) -> Resu
     })
 }
 
-/// Records an unowned upload, within the account's quota.
+/// Records an unowned upload, within the account's quota and bound of unsaved uploads. The
+/// insert's trigger holds the account's storage row until commit, so these checks see every
+/// concurrent upload of the account.
 async fn record(
     app: &AppState,
     conn: &mut PgConnection,
@@ -88,7 +95,32 @@ async fn record(
     .fetch_one(&mut *conn)
     .await?;
     storage::check_quota(conn, app, account_id).await?;
+    ensure_unsaved_room(conn, account_id, 0).await?;
     Ok(id)
+}
+
+/// Refuses `adding` more unsaved uploads than [`MAX_UNSAVED_FILES`] allows.
+async fn ensure_unsaved_room(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    adding: i64,
+) -> Result<()> {
+    let unsaved = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from automation_files
+         where account_id = $1 and rule_id is null and macro_id is null"#,
+        account_id.0
+    )
+    .fetch_one(conn)
+    .await?;
+    if unsaved + adding > MAX_UNSAVED_FILES as i64 {
+        return Err(Error::invalid(
+            "attachment",
+            format!(
+                "can't be kept: {MAX_UNSAVED_FILES} uploads are already waiting to be saved into a rule or macro (they are removed after a day)"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The files `owner` holds, oldest first.

@@ -187,6 +187,9 @@ pub fn field_message(tr: Locale, field: &str, message: &str) -> String {
             let limit = m.rsplit(" of ").next().unwrap_or_default();
             tr.t1("form-error-storage-quota", "limit", limit)
         }
+        (_, m) if m.starts_with("can't be kept: ") => {
+            tr.t1("form-error-unsaved-uploads", "count", number_in(m))
+        }
         (_, "is invalid") => tr.t("form-error-invalid"),
         (field, message) => FieldErrors::one(field, message).full_message(),
     }

@@ -1,9 +1,11 @@
 //! The per-account storage quota and the bound on uploads no rule or macro saved yet.
 
+use reqwest::Method;
 use reqwest::multipart::{Form, Part};
 use serde_json::json;
 
 use super::{Store, bytes};
+use crate::support::accounts::TestAccount;
 
 const KB: usize = 1024;
 
@@ -148,4 +150,87 @@ async fn the_reply_box_says_the_quota_is_full() {
         refused.text
     );
     assert_eq!(s.files_on_disk(&s.acme).len(), 1);
+}
+
+async fn fill_unsaved(s: &Store, account: &TestAccount, n: usize) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let owner = if i % 2 == 0 {
+            "macros"
+        } else {
+            "automation_rules"
+        };
+        let response = s
+            .attach(account, owner, &format!("arquivo-{i}.txt"), bytes(10))
+            .await;
+        assert_eq!(response.status, 200, "upload {i}: {}", response.text);
+        ids.push(response.json()["blob_id"].as_i64().expect("blob_id"));
+    }
+    ids
+}
+
+#[tokio::test]
+async fn unsaved_rule_and_macro_uploads_are_bounded_per_account() {
+    // Arrange: as many uploads as an account may leave unsaved.
+    let s = Store::new().await;
+    let max = atende::automation::files::MAX_UNSAVED_FILES;
+    let ids = fill_unsaved(&s, &s.acme, max).await;
+
+    // Act
+    let refused = s.attach(&s.acme, "macros", "mais-um.txt", bytes(10)).await;
+    let globex = s.app.create_account("Globex").await;
+    let theirs = s.attach(&globex, "macros", "deles.txt", bytes(10)).await;
+
+    // Assert
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert!(refused.text.contains(&max.to_string()), "{}", refused.text);
+    assert_eq!(theirs.status, 200, "another account has its own bound");
+    assert_eq!(
+        s.files_on_disk(&s.acme).len(),
+        max,
+        "the refused file is not on disk"
+    );
+
+    // Saving one into a macro frees its place.
+    s.macro_sending(&s.acme, "Tabela", &ids[..1]).await;
+    let after_save = s.attach(&s.acme, "macros", "mais-um.txt", bytes(10)).await;
+    assert_eq!(after_save.status, 200, "{}", after_save.text);
+}
+
+#[tokio::test]
+async fn swept_unsaved_uploads_give_their_place_and_bytes_back() {
+    // Arrange
+    let s = Store::new().await;
+    let max = atende::automation::files::MAX_UNSAVED_FILES;
+    fill_unsaved(&s, &s.acme, max).await;
+
+    // Act: a day later the sweep removes them, rows and files.
+    s.app.clock().advance(chrono::Duration::hours(25));
+    let mut conn = s.app.db().acquire().await.expect("conn");
+    atende::jobs::enqueue(
+        &mut conn,
+        s.app.clock().now(),
+        &atende::automation::files::DeleteUnownedFiles,
+        atende::jobs::JobSpec::default().keyed(atende::automation::files::DeleteUnownedFiles::KEY),
+    )
+    .await
+    .expect("enqueue");
+    drop(conn);
+    s.app.run_jobs().await;
+
+    // Assert
+    assert_eq!(s.files_on_disk(&s.acme).len(), 0);
+    let used: i64 = sqlx::query_scalar("select bytes from account_storage where account_id = $1")
+        .bind(s.acme.id.0)
+        .fetch_one(s.app.db())
+        .await
+        .expect("usage");
+    assert_eq!(used, 0);
+    let again = s.attach(&s.acme, "macros", "novo.txt", bytes(10)).await;
+    assert_eq!(again.status, 200, "{}", again.text);
+    let listed = s
+        .app
+        .api(Method::GET, &s.acme.api("/macros"), &s.acme.admin, None)
+        .await;
+    assert_eq!(listed.status, 200);
 }
