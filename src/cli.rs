@@ -100,6 +100,10 @@ struct ServeArgs {
     /// no limit.
     #[arg(long, env = "ATENDE_STORAGE_QUOTA_MB", default_value_t = crate::storage::DEFAULT_QUOTA_MB)]
     storage_quota_mb: u64,
+    /// How long a file link works after a message is shown or sent in a webhook: seconds, or a
+    /// number with s, m, h or d (between 1 hour and 365 days).
+    #[arg(long, env = "ATENDE_FILE_LINK_TTL", default_value = "7d", value_parser = crate::storage::links::parse_ttl)]
+    file_link_ttl: std::time::Duration,
 }
 
 impl ServeArgs {
@@ -312,6 +316,7 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
     config.storage = crate::storage::StorageSettings {
         quota_bytes: (args.storage_quota_mb > 0)
             .then(|| args.storage_quota_mb.saturating_mul(1024 * 1024)),
+        link_ttl: args.file_link_ttl,
     };
     let app = Application::build(config).await?;
     println!("Atende listening on http://{}", app.state().config.bind);

@@ -311,8 +311,10 @@ async fn delete_message(
     Ok(json_body(&json::message(&app, &view)).into_response())
 }
 
-/// `GET /files/{id}/{signature}/{name}`: an attachment's bytes. Images, audio, video and PDFs
-/// are shown inline; everything else downloads, and nothing is sniffed by the browser.
+/// `GET /files/{id}/{signature}/{name}`: an attachment's bytes, while the link's signed expiry
+/// has not passed (an expired, altered or forged link is a 404, whatever the reason). Images,
+/// audio, video and PDFs are shown inline; everything else downloads, and nothing is sniffed by
+/// the browser.
 #[utoipa::path(
     get,
     path = "/files/{id}/{signature}/{name}",

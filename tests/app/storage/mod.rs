@@ -3,6 +3,7 @@
 //! kept out of the logs.
 
 mod deletion;
+mod links;
 mod quota;
 
 use std::path::PathBuf;
