@@ -230,7 +230,8 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
                 tracing::info_span!(
                     "request",
                     method = %request.method(),
-                    path = %request.uri().path(),
+                    // File links are credentials: logged without their signature.
+                    path = %crate::storage::loggable_path(request.uri().path()),
                     request.id = %request_id,
                     account.id = tracing::field::Empty,
                     user.id = tracing::field::Empty,

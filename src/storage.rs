@@ -7,7 +7,8 @@
 //! - A file leaves the disk only after the deletion of its row committed: the delete records its
 //!   key in the same transaction (a trigger) and [`removal::RemoveFiles`] removes it afterwards.
 //! - Files are served through links signed with an expiry (`/files/<id>/<expiry>.<signature>/
-//!   <name>`, [`links`]), signed afresh whenever a message is shown or serialised.
+//!   <name>`, [`links`]), signed afresh whenever a message is shown or serialised, and logged
+//!   without their signature.
 
 pub mod links;
 pub mod quota;
@@ -21,7 +22,7 @@ use crate::error::{Error, FieldErrors, Result};
 use crate::ids::AccountId;
 use crate::state::AppState;
 
-pub use links::{path, url, verify};
+pub use links::{loggable_path, path, url, verify};
 pub use quota::check_quota;
 pub use removal::{RemoveFiles, SweepRemovals, schedule_removal};
 

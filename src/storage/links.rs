@@ -6,7 +6,9 @@
 //! Links are signed when a message is shown or serialised (API responses, pages, webhook
 //! deliveries), valid for [`super::StorageSettings::link_ttl`] from then. The expiry is rounded up
 //! to the hour, so a message shown twice within the hour gets the same link and browsers reuse
-//! what they cached.
+//! what they cached. Because a link is a credential, the request log shows [`loggable_path`].
+
+use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
@@ -80,6 +82,18 @@ pub fn path(app: &AppState, id: AttachmentId, filename: Option<&str>) -> String 
     format!("/files/{id}/{}/{name}", token(app, id))
 }
 
+/// A request path as it may be logged or labelled: file links keep their attachment id and lose
+/// their signature and file name (`/files/12/[redacted]`); other paths are unchanged.
+pub fn loggable_path(path: &str) -> Cow<'_, str> {
+    let Some(rest) = path.strip_prefix("/files/") else {
+        return Cow::Borrowed(path);
+    };
+    match rest.split_once('/') {
+        Some((id, _)) => Cow::Owned(format!("/files/{id}/[redacted]")),
+        None => Cow::Borrowed(path),
+    }
+}
+
 /// Reads a link lifetime (`ATENDE_FILE_LINK_TTL`): seconds, or a number followed by `s`, `m`,
 /// `h` or `d`; between an hour and a year.
 pub fn parse_ttl(text: &str) -> std::result::Result<std::time::Duration, String> {
@@ -135,5 +149,19 @@ mod tests {
         for bad in ["", "d", "7w", "-5", "30m", "400d", "99999999999999999999d"] {
             assert!(parse_ttl(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn logged_file_paths_keep_the_id_and_lose_the_rest() {
+        assert_eq!(
+            loggable_path("/files/12/1796641200.00ff/recibo.pdf"),
+            "/files/12/[redacted]"
+        );
+        assert_eq!(loggable_path("/files/12/abc"), "/files/12/[redacted]");
+        assert_eq!(loggable_path("/files/12"), "/files/12");
+        assert_eq!(
+            loggable_path("/api/v1/accounts/1/conversations"),
+            "/api/v1/accounts/1/conversations"
+        );
     }
 }

@@ -4,6 +4,7 @@
 
 mod deletion;
 mod links;
+mod logs;
 mod quota;
 
 use std::path::PathBuf;
