@@ -304,9 +304,8 @@ async fn set_active_account(
         .iter()
         .any(|m| m.account_id == params.account_id);
     if !member {
-        return Err(Error::Unauthorized(
-            "You are not authorized to access this account".into(),
-        ));
+        // As for every account route: a non-member cannot tell the account exists.
+        return Err(Error::NotFound);
     }
     profile::touch_account(&app, caller.user.id, params.account_id).await?;
     Ok(json_body(&user_json(&app, &caller.user, Some(&caller.token)).await?).into_response())

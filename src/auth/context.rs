@@ -62,9 +62,10 @@ impl AccountCtx {
     }
 }
 
-/// Builds the context of `user` in `account_id`, answering as Chatwoot does: an unknown account
-/// is 404, a suspended one 401 "Account is suspended", a non-member 401 "You are not authorized
-/// to access this account" — and never any of the account's data.
+/// Builds the context of `user` in `account_id`. An unknown account and one the user is not a
+/// member of (including one they are only invited to) are the same 404, so account ids cannot be
+/// probed (Chatwoot answers a non-member 401, which tells that the account exists); a suspended
+/// account is 401 "Account is suspended" for its members. Never any of the account's data.
 pub async fn resolve(
     conn: &mut PgConnection,
     user: User,
@@ -153,9 +154,7 @@ struct Membership {
 
 impl Membership {
     fn into_ctx(self, user: User, account_id: AccountId) -> Result<AccountCtx> {
-        let role = self.role.ok_or(Error::Unauthorized(
-            "You are not authorized to access this account".into(),
-        ))?;
+        let role = self.role.ok_or(Error::NotFound)?;
         if self.status == AccountStatus::Suspended {
             return Err(Error::Unauthorized("Account is suspended".into()));
         }

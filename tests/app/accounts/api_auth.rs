@@ -49,7 +49,7 @@ async fn both_header_spellings_work_in_any_case_and_a_bearer_header_is_ignored()
 }
 
 #[tokio::test]
-async fn a_member_of_another_account_gets_401_and_nothing_of_the_account() {
+async fn a_member_of_another_account_gets_the_404_of_an_account_that_does_not_exist() {
     // Arrange
     let app = TestApp::spawn().await;
     let secret = app.create_account("Conta Sigilosa").await;
@@ -58,12 +58,21 @@ async fn a_member_of_another_account_gets_401_and_nothing_of_the_account() {
     let response = app
         .api(Method::GET, &secret.api("/agents"), &other.admin, None)
         .await;
-    // Assert
-    assert_eq!(response.status, 401);
+    let missing = app
+        .api(
+            Method::GET,
+            "/api/v1/accounts/999999/agents",
+            &other.admin,
+            None,
+        )
+        .await;
+    // Assert: the same answer as for an account id that does not exist.
+    assert_eq!(response.status, 404);
     assert_eq!(
         response.json(),
-        json!({"error": "You are not authorized to access this account"})
+        json!({"error": "Resource could not be found"})
     );
+    assert_eq!(response.text, missing.text);
     assert!(!response.text.contains(&secret.admin.email));
 }
 

@@ -584,7 +584,8 @@ async fn every_api_route_answers_every_kind_of_caller_as_its_permissions_say() {
                 .await;
             let expected = match actor {
                 Actor::Anonymous => 401,
-                Actor::Outsider if route.account_scoped => 401,
+                // A non-member cannot tell the account exists (issue 13, item 3).
+                Actor::Outsider if route.account_scoped => 404,
                 _ if (route.allowed)(actor) => 200,
                 _ => 401,
             };
