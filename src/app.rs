@@ -182,6 +182,8 @@ pub async fn build_state(
         hub: crate::realtime::Hub::default(),
         consumers: event_consumers(),
         page_cursors: Default::default(),
+        password_checks: Arc::new(tokio::sync::Semaphore::new(config.password_checks.max(1))),
+        forwarded_for_warned: Default::default(),
         outbound,
         db: pool,
         clock: config.clock.clone(),

@@ -75,6 +75,10 @@ struct ServeArgs {
     /// Behind a reverse proxy: take the client address from the last X-Forwarded-For hop.
     #[arg(long, env = "ATENDE_TRUST_FORWARDED_FOR")]
     trust_forwarded_for: bool,
+    /// Password checks (sign-in) this process runs at once; more wait up to two seconds, then
+    /// get 429. Default: the number of CPUs.
+    #[arg(long, env = "ATENDE_PASSWORD_CHECKS")]
+    password_checks: Option<usize>,
     /// Internal ranges webhooks may reach anyway (comma-separated CIDRs, e.g. 10.0.0.0/8).
     #[arg(long, env = "ATENDE_OUTBOUND_ALLOW", default_value = "")]
     outbound_allow: String,
@@ -181,7 +185,8 @@ struct CreateUserArgs {
     /// Account to add the user to.
     #[arg(long)]
     account_id: i64,
-    /// E-mail (an existing user joins the account; their password is unchanged).
+    /// E-mail. Without `--password` an invitation is created and its link printed, to hand
+    /// over; with it, the user is added at once (an existing user keeps their password).
     #[arg(long)]
     email: String,
     /// Name of a new user.
@@ -193,10 +198,11 @@ struct CreateUserArgs {
     /// Custom role for an agent.
     #[arg(long)]
     custom_role_id: Option<i64>,
-    /// Password of a new user; generated when omitted (printed on stderr).
+    /// Password of a new user, added at once. Omitted: the user is invited and chooses their own.
     #[arg(long, env = "ATENDE_USER_PASSWORD", hide_env_values = true)]
     password: Option<String>,
-    /// Print one JSON line: {"user_id":N,"api_access_token":"..."}.
+    /// Print one JSON line: {"user_id":N,"api_access_token":"..."} (with `--password`) or
+    /// {"invitation_id":N,"invitation_url":"..."|null} (an invitation).
     #[arg(long)]
     json: bool,
 }
@@ -311,6 +317,9 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
     config.bootstrap = true;
     config.max_connections = args.db_pool.max(4);
     config.trust_forwarded_for = args.trust_forwarded_for;
+    if let Some(checks) = args.password_checks {
+        config.password_checks = checks.max(1);
+    }
     config.outbound = crate::outbound::OutboundPolicy::parse(&args.outbound_allow)
         .map_err(|e| anyhow::anyhow!(e))?;
     config.storage = crate::storage::StorageSettings {
@@ -398,18 +407,20 @@ async fn create_user(app: AppState, args: CreateUserArgs) -> anyhow::Result<()> 
     use crate::accounts::agents::{self, NewAgent};
     use crate::accounts::model::Role;
     let account_id = crate::ids::AccountId(args.account_id);
-    let exists =
-        crate::accounts::repo::find_account(&mut *app.db.acquire().await?, account_id).await;
-    anyhow::ensure!(
-        matches!(exists, Ok(Some(_))),
-        "account {account_id} does not exist"
-    );
+    let account = crate::accounts::repo::find_account(&mut *app.db.acquire().await?, account_id)
+        .await
+        .ok()
+        .flatten()
+        .ok_or_else(|| anyhow::anyhow!("account {account_id} does not exist"))?;
+    let Some(password) = args.password else {
+        return invite_user(app, account, args).await;
+    };
     let input = NewAgent {
         name: Some(args.name),
         email: args.email,
         role: Role::parse(&args.role),
         custom_role_id: args.custom_role_id.map(crate::ids::CustomRoleId),
-        password: args.password,
+        password: Some(password),
         ..NewAgent::default()
     };
     let mut tx = app.db.begin().await?;
@@ -425,9 +436,6 @@ async fn create_user(app: AppState, args: CreateUserArgs) -> anyhow::Result<()> 
             "note: the user already existed; their password is unchanged and their API token was replaced"
         );
     }
-    if let Some(password) = &created.generated_password {
-        eprintln!("password: {password}");
-    }
     let line = serde_json::json!({ "user_id": created.agent.user_id, "api_access_token": token.0 });
     if args.json {
         println!("{line}");
@@ -436,6 +444,56 @@ async fn create_user(app: AppState, args: CreateUserArgs) -> anyhow::Result<()> 
             "user {} added to account {account_id}; api_access_token: {}",
             created.agent.user_id, token.0
         );
+    }
+    Ok(())
+}
+
+/// `create-user` without `--password`: an invitation, whose link is printed (the operator
+/// hands it over) unless it was e-mailed.
+async fn invite_user(
+    app: AppState,
+    account: crate::accounts::model::Account,
+    args: CreateUserArgs,
+) -> anyhow::Result<()> {
+    use crate::accounts::invitations::{self, Inviter, NewInvitation};
+    use crate::accounts::model::Role;
+    let inviter = Inviter {
+        account_id: account.id,
+        account_name: account.name,
+        locale: account.locale,
+        user: None,
+    };
+    let input = NewInvitation {
+        name: Some(args.name),
+        email: args.email,
+        role: Role::parse(&args.role),
+        custom_role_id: args.custom_role_id.map(crate::ids::CustomRoleId),
+        auto_offline: None,
+    };
+    let mut tx = app.db.begin().await?;
+    let sent = invitations::create_in(&app, &mut tx, &inviter, input)
+        .await
+        .map_err(|e| anyhow::anyhow!(cli_error(e)))?;
+    tx.commit().await?;
+    let id = sent.invitation.id;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({ "invitation_id": id, "invitation_url": sent.link })
+        );
+    } else {
+        match &sent.link {
+            Some(link) => println!(
+                "invitation {id} created for {}; hand over this link (it works once, for {} days):\n{link}",
+                sent.invitation.email,
+                invitations::LIFETIME_DAYS
+            ),
+            None => println!(
+                "invitation {id} e-mailed to {} (the link works once, for {} days)",
+                sent.invitation.email,
+                invitations::LIFETIME_DAYS
+            ),
+        }
     }
     Ok(())
 }

@@ -96,6 +96,10 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// Take the client address from the last `X-Forwarded-For` hop (behind a reverse proxy).
     pub trust_forwarded_for: bool,
+    /// Password checks (argon2, CPU-heavy) run at once by this process.
+    pub password_checks: usize,
+    /// How long a sign-in waits for a password check slot before it is answered 429.
+    pub password_wait: Duration,
     /// Internal address ranges outbound requests (webhooks) may reach anyway.
     pub outbound: crate::outbound::OutboundPolicy,
     /// Outgoing e-mail; `None` when `ATENDE_SMTP_HOST` is unset (e-mail actions then fail
@@ -121,6 +125,8 @@ impl Config {
             password_cost: PasswordCost::Standard,
             shutdown_grace: Duration::from_secs(5),
             trust_forwarded_for: false,
+            password_checks: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            password_wait: Duration::from_secs(2),
             outbound: crate::outbound::OutboundPolicy::default(),
             smtp: None,
             storage: crate::storage::StorageSettings::default(),
@@ -143,6 +149,7 @@ impl std::fmt::Debug for Config {
             .field("max_connections", &self.max_connections)
             .field("bootstrap", &self.bootstrap)
             .field("password_cost", &self.password_cost)
+            .field("password_checks", &self.password_checks)
             .field("smtp", &self.smtp)
             .field("storage", &self.storage)
             .finish()

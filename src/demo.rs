@@ -219,9 +219,12 @@ pub async fn load(app: &AppState, count: usize) -> anyhow::Result<Summary> {
     let mut agent_emails = Vec::new();
     for (i, (name, slug)) in people.iter().enumerate() {
         let email = format!("{slug}@lojasabia.com.br");
-        let created = agents::create(
+        let mut tx = app.db.begin().await.map_err(|e| err(e.into()))?;
+        let created = agents::add_in(
             app,
-            &admin,
+            &mut tx,
+            admin.account_id,
+            Some(admin.user_id()),
             NewAgent {
                 name: Some((*name).into()),
                 email: email.clone(),
@@ -233,6 +236,7 @@ pub async fn load(app: &AppState, count: usize) -> anyhow::Result<Summary> {
         )
         .await
         .map_err(err)?;
+        tx.commit().await.map_err(|e| err(e.into()))?;
         agent_ids.push(created.agent.user_id);
         agent_emails.push(email);
     }

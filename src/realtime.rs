@@ -8,7 +8,7 @@
 //! its connection, whatever was notified meanwhile is gone, so streams get a `resync` and pages
 //! reload their data.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,7 +21,7 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 use crate::events::{EventKind, NOTIFY_CHANNEL};
-use crate::ids::AccountId;
+use crate::ids::{AccountId, UserId};
 use crate::roles::ConversationScope;
 
 /// Channel a change of who may see what NOTIFYs (payload: the account id), from triggers on
@@ -171,20 +171,63 @@ pub enum HubMessage {
     Resync,
 }
 
+/// Live streams one user may hold open in one process (tabs and devices together). Each
+/// stream costs a connection, a receiver and a check per event; the cap keeps one user (or a
+/// stolen session in a loop) from holding thousands.
+pub const STREAMS_PER_USER: usize = 10;
+
 /// The process's fan-out point.
 #[derive(Clone, Debug)]
 pub struct Hub {
     sender: broadcast::Sender<HubMessage>,
+    open: Arc<std::sync::Mutex<HashMap<UserId, usize>>>,
 }
 
 impl Default for Hub {
     fn default() -> Self {
         let (sender, _) = broadcast::channel(8192);
-        Hub { sender }
+        Hub {
+            sender,
+            open: Arc::default(),
+        }
+    }
+}
+
+/// One open stream of a user, counted until it is dropped.
+#[derive(Debug)]
+pub struct StreamSlot {
+    user: UserId,
+    open: Arc<std::sync::Mutex<HashMap<UserId, usize>>>,
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = open.get_mut(&self.user) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.user);
+            }
+        }
     }
 }
 
 impl Hub {
+    /// A slot for one more stream of `user`, or `None` when they hold
+    /// [`STREAMS_PER_USER`] already.
+    pub fn open_stream(&self, user: UserId) -> Option<StreamSlot> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let n = open.entry(user).or_default();
+        if *n >= STREAMS_PER_USER {
+            return None;
+        }
+        *n += 1;
+        Some(StreamSlot {
+            user,
+            open: self.open.clone(),
+        })
+    }
+
     /// A new receiver of everything broadcast from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<HubMessage> {
         self.sender.subscribe()

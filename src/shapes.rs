@@ -67,7 +67,7 @@ pub fn agent(agent: &Agent) -> AgentJson<'_> {
         account_id: agent.account_id,
         availability_status: agent.availability,
         auto_offline: agent.auto_offline,
-        confirmed: true,
+        confirmed: agent.confirmed,
         email: &agent.email,
         provider: "email",
         available_name: agent.available_name(),

@@ -51,6 +51,10 @@ pub struct App {
     pub consumers: crate::events::Consumers,
     /// Where page-by-page walkers of lists left off.
     pub page_cursors: crate::pagination::PageCursors,
+    /// Slots for password checks, so a flood of sign-ins cannot take every CPU.
+    pub password_checks: Arc<tokio::sync::Semaphore>,
+    /// Whether this process already warned that `X-Forwarded-For` arrives but is not trusted.
+    pub forwarded_for_warned: std::sync::atomic::AtomicBool,
 }
 
 impl App {

@@ -1,6 +1,7 @@
 //! The HTML adapter: askama pages and htmx fragments. Handlers here are thin siblings of the
 //! `api` ones: extract, call the same service, render. No SQL here.
 
+mod access;
 pub mod assets;
 mod contacts;
 pub mod extract;
@@ -33,6 +34,7 @@ use crate::state::AppState;
 pub fn router(app: &AppState) -> Router<AppState> {
     Router::new()
         .merge(home::router())
+        .merge(access::router())
         .merge(inbox::router())
         .merge(contacts::router())
         .merge(login::router())

@@ -36,8 +36,7 @@ flash-profile-saved = Your profile was saved.
 flash-password-changed = Your password was changed. Your other sessions were signed out.
 flash-availability-saved = Your availability was updated.
 flash-account-saved = The account settings were saved.
-flash-agent-invited = { $name } is now a member of this account, with the password you chose.
-flash-agent-joined = { $name } already had a user and is now a member of this account too. They sign in with their current password.
+flash-agent-invited = An invitation was e-mailed to { $name }. They become a member when they accept it.
 flash-agent-updated = The role of { $name } was updated.
 flash-agent-removed = { $name } is no longer a member of this account.
 flash-role-created = The role “{ $name }” was created.
@@ -107,10 +106,15 @@ agents-remove-confirm = Remove { $name } from this account? Their user and their
 agents-not-changed = Could not change { $name }: { $reason }
 agents-invite = Invite an agent
 agents-invite-submit = Invite
-agents-password = Initial password
-agents-password-hint = Leave blank to generate one (at least { $count } characters otherwise). Someone who already has a user keeps their password.
-agents-generated-intro = { $name } ({ $email }) is now a member of this account. Their initial password:
-agents-generated-once = Copy it now and pass it on safely: it is shown only this once.
+agents-invite-hint = The invitation goes to this address with a link that works once, for { $days } days: the person chooses their own password (or, if they already use Atende, signs in to accept).
+agents-invited = invited
+agents-invitation-pending = Invitation pending
+agents-invitation-expired = Invitation expired
+agents-resend = Send again
+agents-withdraw = Withdraw
+agents-withdraw-confirm = Withdraw the invitation of { $name }? Its link stops working.
+agents-link-intro = E-mail is not configured on this server, so hand this invitation link to { $name } ({ $email }) yourself:
+agents-link-once = Copy it now and pass it on safely: it is shown only this once. Whoever has it can accept the invitation.
 
 ## Settings → Custom roles
 

@@ -36,8 +36,7 @@ flash-profile-saved = Seu perfil foi salvo.
 flash-password-changed = Sua senha foi alterada. Suas outras sessões foram encerradas.
 flash-availability-saved = Sua disponibilidade foi atualizada.
 flash-account-saved = As configurações da conta foram salvas.
-flash-agent-invited = { $name } agora faz parte desta conta, com a senha que você definiu.
-flash-agent-joined = { $name } já tinha um usuário e agora também faz parte desta conta. O acesso continua com a senha atual.
+flash-agent-invited = Um convite foi enviado por e-mail para { $name }. A pessoa passa a fazer parte da conta quando aceitar.
 flash-agent-updated = A função de { $name } foi atualizada.
 flash-agent-removed = { $name } não faz mais parte desta conta.
 flash-role-created = A função “{ $name }” foi criada.
@@ -107,10 +106,15 @@ agents-remove-confirm = Remover { $name } desta conta? O usuário e as outras co
 agents-not-changed = Não foi possível alterar { $name }: { $reason }
 agents-invite = Convidar um agente
 agents-invite-submit = Convidar
-agents-password = Senha inicial
-agents-password-hint = Deixe em branco para gerar uma (se preencher, use pelo menos { $count } caracteres). Quem já tem usuário continua com a própria senha.
-agents-generated-intro = { $name } ({ $email }) agora faz parte desta conta. Senha inicial:
-agents-generated-once = Copie agora e repasse com segurança: ela aparece só desta vez.
+agents-invite-hint = O convite vai para este endereço com um link que funciona uma vez, por { $days } dias: a pessoa escolhe a própria senha (ou, se já usa o Atende, entra para aceitar).
+agents-invited = convidado
+agents-invitation-pending = Convite pendente
+agents-invitation-expired = Convite expirado
+agents-resend = Enviar de novo
+agents-withdraw = Cancelar convite
+agents-withdraw-confirm = Cancelar o convite de { $name }? O link deixa de funcionar.
+agents-link-intro = O e-mail não está configurado neste servidor; entregue você mesmo este link de convite a { $name } ({ $email }):
+agents-link-once = Copie agora e repasse com segurança: ele aparece só desta vez. Quem tiver o link pode aceitar o convite.
 
 ## Configurações → Funções personalizadas
 

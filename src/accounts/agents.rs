@@ -1,10 +1,13 @@
 //! Agents: the members of an account (Chatwoot's "account users"). Listing is open to every
-//! member; inviting, changing roles and removing need [`Permission::AgentManage`]. An account
-//! always keeps at least one administrator.
+//! member; inviting (`super::invitations`), changing roles and removing need
+//! [`Permission::AgentManage`]. An account always keeps at least one administrator. A user's
+//! name and e-mail belong to the user: an administrator renames only a member who belongs to no
+//! other account, and never changes their e-mail.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
+use super::invitations;
 use super::model::{Availability, Email, Role};
 use super::repo::{self, NewMembership, NewUser};
 use crate::auth::context::AccountCtx;
@@ -35,8 +38,10 @@ pub struct Agent {
     pub availability: Availability,
     /// Auto-offline flag.
     pub auto_offline: bool,
-    /// When the user joined the account.
+    /// When the user joined the account (or was invited).
     pub created_at: DateTime<Utc>,
+    /// Whether this is a member (false: an invitation not accepted yet).
+    pub confirmed: bool,
 }
 
 impl Agent {
@@ -83,8 +88,20 @@ async fn list_in(conn: &mut PgConnection, account_id: AccountId) -> Result<Vec<A
             availability: r.availability,
             auto_offline: r.auto_offline,
             created_at: r.created_at,
+            confirmed: true,
         })
         .collect())
+}
+
+/// The account's members and pending invitations (`confirmed: false`), by name: what
+/// `A/agents` and the agents settings page list.
+pub async fn list_with_invitations(app: &AppState, ctx: &AccountCtx) -> Result<Vec<Agent>> {
+    let mut conn = app.db.acquire().await?;
+    let mut agents = list_in(&mut conn, ctx.account_id).await?;
+    let pending = super::invitations::list(&mut conn, ctx.account_id).await?;
+    agents.extend(pending.iter().map(super::invitations::Invitation::as_agent));
+    agents.sort_by_cached_key(|a| (a.name.to_lowercase(), a.user_id.0));
+    Ok(agents)
 }
 
 /// One member of the account.
@@ -100,7 +117,8 @@ pub async fn find(
         .ok_or(Error::NotFound)
 }
 
-/// An invitation.
+/// A member added directly, as the instance's operator does (`atende create-user --password`,
+/// the demo): administrators invite instead (`super::invitations`).
 #[derive(Clone, Debug, Default)]
 pub struct NewAgent {
     /// Name (required for a new user; ignored for an existing one).
@@ -119,7 +137,7 @@ pub struct NewAgent {
     pub password: Option<String>,
 }
 
-/// The result of an invitation.
+/// The result of [`add_in`].
 #[derive(Debug)]
 pub struct CreatedAgent {
     /// The new member.
@@ -130,18 +148,9 @@ pub struct CreatedAgent {
     pub generated_password: Option<String>,
 }
 
-/// Adds a user to the account, creating the user when the e-mail is new.
-#[tracing::instrument(skip_all, fields(account.id = %ctx.account_id))]
-pub async fn create(app: &AppState, ctx: &AccountCtx, input: NewAgent) -> Result<CreatedAgent> {
-    ctx.require(Permission::AgentManage)?;
-    let mut tx = app.db.begin().await?;
-    let created = add_in(app, &mut tx, ctx.account_id, Some(ctx.user_id()), input).await?;
-    tx.commit().await?;
-    tracing::info!(user.id = %created.agent.user_id, new_user = created.new_user, "agent added");
-    Ok(created)
-}
-
-/// [`create`] without the permission check, inside the caller's transaction (the CLI uses it).
+/// Adds a user to the account at once, creating the user when the e-mail is new, inside the
+/// caller's transaction. Only for the operator's tools, which need no consent: the API and the
+/// pages invite.
 pub async fn add_in(
     app: &AppState,
     tx: &mut PgConnection,
@@ -244,7 +253,9 @@ async fn keep_an_administrator(
     Ok(())
 }
 
-/// Updates a member's name, role, custom role or availability.
+/// Updates a member's role, custom role, availability or name, or a pending invitation's. A
+/// member's name is the user's: it changes here only when the user belongs to no other
+/// account (otherwise they change it in their profile).
 #[tracing::instrument(skip_all, fields(account.id = %ctx.account_id, user.id = %user_id))]
 pub async fn update(
     app: &AppState,
@@ -258,7 +269,31 @@ pub async fn update(
         return Err(Error::invalid("name", "can't be blank"));
     }
     let mut tx = app.db.begin().await?;
-    let current = find(&mut tx, ctx.account_id, user_id).await?;
+    let current = match find(&mut tx, ctx.account_id, user_id).await {
+        Ok(current) => current,
+        Err(Error::NotFound) => {
+            let pending = invitations::find(&mut tx, ctx.account_id, user_id)
+                .await?
+                .ok_or(Error::NotFound)?;
+            let change = invitations::InvitationPatch {
+                name,
+                role: patch.role,
+                custom_role_id: patch.custom_role_id,
+                auto_offline: patch.auto_offline,
+            };
+            let updated = invitations::update_in(app, &mut tx, &pending, change).await?;
+            tx.commit().await?;
+            return Ok(updated.as_agent());
+        }
+        Err(e) => return Err(e),
+    };
+    let rename = name.filter(|n| *n != current.name);
+    if rename.is_some() && other_accounts(&mut tx, ctx.account_id, user_id).await? {
+        return Err(Error::invalid(
+            "name",
+            "belongs to the user, who also works in other accounts: they change it in their profile",
+        ));
+    }
     let role = patch.role.unwrap_or(current.role);
     if current.role == Role::Administrator && role == Role::Agent {
         keep_an_administrator(&mut tx, ctx.account_id, user_id).await?;
@@ -284,7 +319,7 @@ pub async fn update(
     .execute(&mut *tx)
     .await
     .on_constraint("account_users_custom_role_fkey", || Error::invalid("custom_role_id", "is invalid"))?;
-    if let Some(name) = name {
+    if let Some(name) = rename {
         sqlx::query!(
             "update users set name = $2, updated_at = $3 where id = $1",
             user_id.0,
@@ -299,12 +334,39 @@ pub async fn update(
     Ok(agent)
 }
 
-/// Removes a member from the account (the user and their other accounts stay).
+/// Whether the user is a member of an account other than `account_id`.
+async fn other_accounts(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    user_id: UserId,
+) -> Result<bool> {
+    Ok(sqlx::query_scalar!(
+        r#"select exists (select 1 from account_users where user_id = $1 and account_id <> $2) as "other!""#,
+        user_id.0,
+        account_id.0
+    )
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Removes a member from the account (the user and their other accounts stay), or withdraws a
+/// pending invitation.
 #[tracing::instrument(skip_all, fields(account.id = %ctx.account_id, user.id = %user_id))]
 pub async fn remove(app: &AppState, ctx: &AccountCtx, user_id: UserId) -> Result<()> {
     ctx.require(Permission::AgentManage)?;
     let mut tx = app.db.begin().await?;
-    let current = find(&mut tx, ctx.account_id, user_id).await?;
+    let current = match find(&mut tx, ctx.account_id, user_id).await {
+        Ok(current) => current,
+        Err(Error::NotFound) => {
+            if !invitations::revoke_in(&mut tx, ctx.account_id, user_id).await? {
+                return Err(Error::NotFound);
+            }
+            tx.commit().await?;
+            tracing::info!("invitation withdrawn");
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
     if current.role == Role::Administrator {
         keep_an_administrator(&mut tx, ctx.account_id, user_id).await?;
     }

@@ -215,6 +215,22 @@ async fn set_password(app: &AppState, user_id: UserId, new: &str) -> Result<()> 
     Ok(())
 }
 
+/// Signs out every session of the user (the caller refreshes its own with the returned user's
+/// `auth_version`) and ends their open live streams. The API token is not touched: the page
+/// offers to replace it too.
+#[tracing::instrument(skip_all, fields(user.id = %user_id))]
+pub async fn sign_out_everywhere(app: &AppState, user_id: UserId) -> Result<User> {
+    sqlx::query!(
+        "update users set auth_version = auth_version + 1, updated_at = $2 where id = $1",
+        user_id.0,
+        app.clock.now()
+    )
+    .execute(&app.db)
+    .await?;
+    tracing::info!("every other session signed out");
+    get(app, user_id).await
+}
+
 /// Sets a new random password for the user with `email` (operators' `atende reset-password`);
 /// signs out every session. Returns the password.
 pub async fn reset_password(app: &AppState, email: &str) -> Result<String> {

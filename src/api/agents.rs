@@ -10,7 +10,8 @@ use super::auth::{ApiCtx, ApiPath};
 use super::de;
 use super::extract::{ApiParams, Wrapped};
 use super::json;
-use crate::accounts::agents::{self, AgentPatch, NewAgent};
+use crate::accounts::agents::{self, AgentPatch};
+use crate::accounts::invitations::{self, NewInvitation};
 use crate::accounts::model::{Availability, Role};
 use crate::error::{Result, json_body};
 use crate::ids::{CustomRoleId, UserId};
@@ -28,7 +29,8 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// `GET A/agents`: a bare array, by name.
+/// `GET A/agents`: a bare array, by name: the members, and pending invitations with
+/// `confirmed: false`.
 #[utoipa::path(
     get,
     path = "/api/v1/accounts/{account_id}/agents",
@@ -42,7 +44,7 @@ pub fn router() -> Router<AppState> {
     security(("api_access_token" = []))
 )]
 async fn list_agents(State(app): State<AppState>, ApiCtx(ctx): ApiCtx) -> Result<Response> {
-    let agents = agents::list(&app, &ctx).await?;
+    let agents = agents::list_with_invitations(&app, &ctx).await?;
     let agents: Vec<_> = agents.iter().map(json::agent).collect();
     Ok(json_body(&agents).into_response())
 }
@@ -51,7 +53,7 @@ async fn list_agents(State(app): State<AppState>, ApiCtx(ctx): ApiCtx) -> Result
 struct AgentParams {
     /// Full name (of a new user).
     name: Option<String>,
-    /// Sign-in address (create only): an unknown one creates the user, a known one adds that user to the account.
+    /// Sign-in address (create only): the invitation is sent there.
     email: Option<String>,
     /// Built-in role.
     role: Option<Role>,
@@ -64,7 +66,7 @@ struct AgentParams {
     #[serde(default, deserialize_with = "de::nullable_id")]
     #[schema(value_type = Option<i64>)]
     custom_role_id: Option<Option<CustomRoleId>>,
-    /// Password of a new user (create only); generated when absent.
+    /// Refused: the invitee chooses their own password (a 422 on `password`).
     password: Option<String>,
 }
 
@@ -72,8 +74,10 @@ impl Wrapped for AgentParams {
     const KEY: &'static str = "agent";
 }
 
-/// `POST A/agents` (administrators). An unknown e-mail creates the user (with `password`, or a
-/// generated one); a known one adds that user to the account.
+/// `POST A/agents` (administrators): invites the address. The answer is the pending agent
+/// (`confirmed: false`) and is the same whether or not the address already has a user; with no
+/// SMTP configured it also carries `invitation_url`, the link to hand over, shown this once.
+/// A `password` is refused: no one chooses another person's password.
 #[utoipa::path(
     post,
     path = "/api/v1/accounts/{account_id}/agents",
@@ -81,7 +85,7 @@ impl Wrapped for AgentParams {
     params(("account_id" = i64, Path, description = "The account's id")),
     request_body(content = AgentParams, description = "The fields at the top level, or wrapped as `{\"agent\": {...}}`"),
     responses(
-        (status = 200, description = "The new member", body = super::schemas::Agent),
+        (status = 200, description = "The invited agent (`confirmed: false`)", body = super::schemas::Agent),
         (status = 401, response = super::schemas::Unauthorized),
         (status = 404, response = super::schemas::NotFound),
         (status = 422, response = super::schemas::Unprocessable),
@@ -93,17 +97,25 @@ async fn create_agent(
     ApiCtx(ctx): ApiCtx,
     ApiParams(params): ApiParams<AgentParams>,
 ) -> Result<Response> {
-    let input = NewAgent {
+    if params.password.is_some() {
+        return Err(crate::error::Error::invalid(
+            "password",
+            "can't be chosen for someone else: the invitee sets their own",
+        ));
+    }
+    let input = NewInvitation {
         name: params.name,
         email: params.email.unwrap_or_default(),
         role: params.role,
         custom_role_id: params.custom_role_id.flatten(),
-        availability: params.availability,
         auto_offline: params.auto_offline,
-        password: params.password,
     };
-    let created = agents::create(&app, &ctx, input).await?;
-    Ok(json_body(&json::agent(&created.agent)).into_response())
+    let sent = invitations::create(&app, &ctx, input).await?;
+    let mut body = crate::shapes::value(json::agent(&sent.invitation.as_agent()));
+    if let Some(link) = sent.link {
+        body["invitation_url"] = link.into();
+    }
+    Ok(json_body(&body).into_response())
 }
 
 /// `PATCH A/agents/{id}` (administrators).

@@ -1,6 +1,10 @@
-//! Signing in with e-mail and password, throttled per client address and per e-mail. Failures
-//! are counted in Postgres over a sliding window, so the limit holds across processes and
-//! restarts. Answers never reveal whether an e-mail is registered.
+//! Signing in with e-mail and password, throttled per e-mail *from one client address* and per
+//! client address. Attempts are recorded in Postgres before the password is checked and counted
+//! after, so the limit holds across processes and restarts and concurrent guesses cannot all
+//! slip under it; a locked e-mail is locked from that address, not for everyone. Password
+//! checks take a slot of [`crate::state::App::password_checks`], so a flood of sign-ins waits
+//! (then gets 429) instead of taking every CPU. Answers never reveal whether an e-mail is
+//! registered.
 
 use std::net::IpAddr;
 
@@ -13,7 +17,7 @@ use crate::accounts::repo;
 use crate::error::Result;
 use crate::state::AppState;
 
-/// Failures counted per e-mail before sign-in is refused for the window.
+/// Failures counted per e-mail and client address before sign-in is refused for the window.
 pub const MAX_FAILURES_PER_EMAIL: i64 = 5;
 /// Failures counted per client address before sign-in is refused for the window.
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
@@ -30,6 +34,8 @@ pub enum SignInError {
         /// Seconds until the oldest counted failure leaves the window.
         retry_after_secs: u64,
     },
+    /// Every password check slot stayed busy; try again in a moment.
+    Busy,
 }
 
 /// Checks the credentials. Outer `Err` is an internal failure; inner `Err` the refusal.
@@ -42,8 +48,17 @@ pub async fn sign_in(
 ) -> Result<std::result::Result<User, SignInError>> {
     let now = app.clock.now();
     let since = now - Duration::minutes(WINDOW_MINUTES);
-    let email_scope = format!("email:{}", email.trim().to_lowercase());
+    let email_scope = format!("email:{}|ip:{client}", email.trim().to_lowercase());
     let address_scope = format!("ip:{client}");
+    // This attempt counts before the password is checked: concurrent guesses see each other.
+    let attempt: Vec<i64> = sqlx::query_scalar!(
+        "insert into login_failures (scope, at) values ($1, $3), ($2, $3) returning id",
+        email_scope,
+        address_scope,
+        now
+    )
+    .fetch_all(&app.db)
+    .await?;
     let counts = sqlx::query!(
         r#"select
              count(*) filter (where scope = $1) as "email!",
@@ -58,10 +73,10 @@ pub async fn sign_in(
     .fetch_one(&app.db)
     .await?;
     let blocked_until = [
-        (counts.email >= MAX_FAILURES_PER_EMAIL)
+        (counts.email > MAX_FAILURES_PER_EMAIL)
             .then_some(counts.email_oldest)
             .flatten(),
-        (counts.address >= MAX_FAILURES_PER_ADDRESS)
+        (counts.address > MAX_FAILURES_PER_ADDRESS)
             .then_some(counts.address_oldest)
             .flatten(),
     ]
@@ -70,11 +85,20 @@ pub async fn sign_in(
     .map(|oldest| oldest + Duration::minutes(WINDOW_MINUTES))
     .max();
     if let Some(until) = blocked_until {
+        // A refused attempt checked nothing: it does not push the lock further.
+        forget(app, &attempt).await?;
         tracing::warn!("sign-in throttled");
         let retry_after_secs = (until - now).num_seconds().max(1) as u64;
         return Ok(Err(SignInError::Throttled { retry_after_secs }));
     }
 
+    let Ok(Ok(_slot)) =
+        tokio::time::timeout(app.config.password_wait, app.password_checks.acquire()).await
+    else {
+        forget(app, &attempt).await?;
+        tracing::warn!("sign-in refused: every password check slot is busy");
+        return Ok(Err(SignInError::Busy));
+    };
     let user = match Email::parse(email) {
         Ok(email) => repo::find_user_by_email(&mut *app.db.acquire().await?, &email).await?,
         Err(_) => None,
@@ -89,25 +113,29 @@ pub async fn sign_in(
     };
     match user {
         Some((user, _)) if valid => {
-            sqlx::query!("delete from login_failures where scope = $1", email_scope)
-                .execute(&app.db)
-                .await?;
+            sqlx::query!(
+                "delete from login_failures where scope = $1 or id = any($2)",
+                email_scope,
+                &attempt
+            )
+            .execute(&app.db)
+            .await?;
             tracing::info!(user.id = %user.id, "signed in");
             Ok(Ok(user))
         }
         _ => {
-            sqlx::query!(
-                "insert into login_failures (scope, at) values ($1, $3), ($2, $3)",
-                email_scope,
-                address_scope,
-                now
-            )
-            .execute(&app.db)
-            .await?;
             tracing::info!("sign-in failed");
             Ok(Err(SignInError::Invalid))
         }
     }
+}
+
+/// Takes back the rows of an attempt that checked no password.
+async fn forget(app: &AppState, attempt: &[i64]) -> Result<()> {
+    sqlx::query!("delete from login_failures where id = any($1)", attempt)
+        .execute(&app.db)
+        .await?;
+    Ok(())
 }
 
 async fn dummy_hash(app: &AppState) -> Result<&'static str> {

@@ -23,7 +23,8 @@ pub fn digest(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-fn generate() -> PlainToken {
+/// 32 random bytes, base64url: API tokens, and the tokens of invitation and password links.
+pub fn generate() -> PlainToken {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     PlainToken(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))

@@ -23,14 +23,14 @@ pub enum Flash {
     ProfileSaved,
     /// Password changed (other sessions were signed out).
     PasswordChanged,
+    /// Every other session was signed out.
+    SignedOutElsewhere,
     /// Availability changed.
     AvailabilitySaved,
     /// Account settings saved.
     AccountSaved,
-    /// A new user was invited with the password the administrator chose.
+    /// An invitation was e-mailed.
     AgentInvited(String),
-    /// An existing user (of another account) was added.
-    AgentJoined(String),
     /// A member's role changed.
     AgentUpdated(String),
     /// A member was removed.
@@ -59,10 +59,10 @@ impl Flash {
         match self {
             Flash::ProfileSaved => tr.t("flash-profile-saved"),
             Flash::PasswordChanged => tr.t("flash-password-changed"),
+            Flash::SignedOutElsewhere => tr.t("flash-signed-out-elsewhere"),
             Flash::AvailabilitySaved => tr.t("flash-availability-saved"),
             Flash::AccountSaved => tr.t("flash-account-saved"),
             Flash::AgentInvited(name) => tr.t1("flash-agent-invited", "name", name.as_str()),
-            Flash::AgentJoined(name) => tr.t1("flash-agent-joined", "name", name.as_str()),
             Flash::AgentUpdated(name) => tr.t1("flash-agent-updated", "name", name.as_str()),
             Flash::AgentRemoved(name) => tr.t1("flash-agent-removed", "name", name.as_str()),
             Flash::RoleCreated(name) => tr.t1("flash-role-created", "name", name.as_str()),
@@ -87,7 +87,11 @@ pub async fn set(session: &Session, flash: Flash) -> Result<()> {
 
 /// Takes the pending message, translated, if there is one.
 pub async fn take(session: &Session, tr: Locale) -> Option<String> {
+    take_flash(session).await.map(|f| f.message(tr))
+}
+
+/// Takes the pending message as what happened (pages that react to it, not only show it).
+pub async fn take_flash(session: &Session) -> Option<Flash> {
     // A message that cannot be read is dropped: it is a courtesy, not state.
-    let flash: Option<Flash> = session.remove(KEY).await.ok().flatten();
-    flash.map(|f| f.message(tr))
+    session.remove(KEY).await.ok().flatten()
 }

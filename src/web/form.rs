@@ -163,6 +163,9 @@ pub fn field_message(tr: Locale, field: &str, message: &str) -> String {
     match (field, message) {
         (_, "can't be blank") => tr.t("form-error-blank"),
         ("email", "has already been taken") => tr.t("form-error-email-taken"),
+        ("email", "has already been invited") => tr.t("form-error-email-invited"),
+        ("email", m) if m.starts_with("already has a user") => tr.t("form-error-email-has-user"),
+        ("email", m) if m.starts_with("cannot receive a link") => tr.t("forgot-unavailable"),
         (_, "has already been taken") => tr.t("form-error-taken"),
         ("email" | "support_email", "is invalid") => tr.t("form-error-email"),
         ("phone_number", "is invalid") => tr.t("form-error-phone"),

@@ -39,12 +39,22 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/app/accounts/{account_id}/events", get(stream_events))
 }
 
-/// The member's rights as a stream keeps them; `None` when they are no longer a member.
-async fn load_rights(app: &AppState, user: UserId, account: AccountId) -> Option<Rights> {
+/// The member's rights as a stream keeps them; `None` when they are no longer a member, or
+/// when the session the stream was opened with is void (the password changed, or the user
+/// signed out everywhere: `auth_version` moved on).
+async fn load_rights(
+    app: &AppState,
+    user: UserId,
+    auth_version: i32,
+    account: AccountId,
+) -> Option<Rights> {
     let mut conn = app.db.acquire().await.ok()?;
     let user = crate::accounts::repo::find_user(&mut conn, user)
         .await
         .ok()??;
+    if user.auth_version != auth_version {
+        return None;
+    }
     let ctx = context::resolve(&mut conn, user, account).await.ok()?;
     let inboxes = crate::inboxes::service::member_inbox_ids(&mut conn, account, ctx.user.id)
         .await
@@ -92,8 +102,11 @@ async fn replay(
 struct Stream {
     app: AppState,
     user: UserId,
+    auth_version: i32,
     account: AccountId,
     rights: Rights,
+    /// Counts this stream among its user's open ones until it is dropped.
+    _slot: realtime::StreamSlot,
     receiver: broadcast::Receiver<HubMessage>,
     backlog: Option<Bytes>,
     /// Notices the replay already covered. Live notices are not filtered by id order: ids come
@@ -126,7 +139,7 @@ impl Stream {
                 }
             }
             Ok(HubMessage::RightsChanged(account)) if account == self.account => {
-                match load_rights(&self.app, self.user, self.account).await {
+                match load_rights(&self.app, self.user, self.auth_version, self.account).await {
                     Some(rights) => {
                         self.rights = rights;
                         Step::Nothing
@@ -184,12 +197,22 @@ impl Stream {
     }
 }
 
-/// `GET /app/accounts/{account_id}/events`.
+/// `GET /app/accounts/{account_id}/events`. A user holds at most
+/// [`realtime::STREAMS_PER_USER`] open streams in this process; one more is a 429.
 async fn stream_events(State(app): State<AppState>, web: WebCtx, headers: HeaderMap) -> Response {
     let (user, account) = (web.ctx.user.id, web.ctx.account_id);
+    let auth_version = web.ctx.user.auth_version;
+    let Some(slot) = app.hub.open_stream(user) else {
+        tracing::warn!(user.id = %user, "live stream refused: too many open for this user");
+        let mut response = axum::http::StatusCode::TOO_MANY_REQUESTS.into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
+        return response;
+    };
     // Subscribe before replaying, so nothing falls between the two.
     let receiver = app.hub.subscribe();
-    let Some(rights) = load_rights(&app, user, account).await else {
+    let Some(rights) = load_rights(&app, user, auth_version, account).await else {
         return axum::http::StatusCode::NOT_FOUND.into_response();
     };
     let last = headers
@@ -204,8 +227,10 @@ async fn stream_events(State(app): State<AppState>, web: WebCtx, headers: Header
         shutdown: app.shutdown.clone(),
         app,
         user,
+        auth_version,
         account,
         rights,
+        _slot: slot,
         receiver,
         backlog: Some(backlog),
         replayed,

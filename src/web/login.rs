@@ -60,9 +60,16 @@ struct LoginQuery {
     lang: Option<String>,
 }
 
-/// Only local paths: `next` must not send the user to another site.
+/// Only same-origin paths: `next` must not send the user to another site. Browsers drop tabs
+/// and line breaks from URLs and read `\\` as `/`, so `/\t/evil.example` or `/\\evil.example`
+/// would be `//evil.example`: anything with a control character, a backslash or whitespace is
+/// refused, as is a path starting with `//`.
 fn safe_next(next: &str) -> Option<&str> {
-    let local = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
     local.then_some(next)
 }
 
@@ -101,17 +108,31 @@ struct LoginForm {
 }
 
 /// The client address: the peer, or the last `X-Forwarded-For` hop behind a trusted proxy.
-fn client_ip(app: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
-    if app.config.trust_forwarded_for
-        && let Some(ip) = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit(',').next())
-            .and_then(|v| v.trim().parse().ok())
-    {
-        return ip;
+/// When requests carry `X-Forwarded-For` but the setting is off, every client seems to be the
+/// proxy (one throttle for everybody): that is logged once per process, at the first such
+/// request (a process cannot know at start-up what its requests will carry).
+pub(super) fn client_ip(app: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+    let forwarded = headers.get("x-forwarded-for");
+    if !app.config.trust_forwarded_for {
+        if forwarded.is_some()
+            && !app
+                .forwarded_for_warned
+                .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            tracing::warn!(
+                peer = %peer.ip(),
+                "requests arrive with X-Forwarded-For but ATENDE_TRUST_FORWARDED_FOR is off: sign-in \
+                 throttling counts every client behind the proxy as one; set it when Atende runs \
+                 behind a reverse proxy that sets the header"
+            );
+        }
+        return peer.ip();
     }
-    peer.ip()
+    forwarded
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(peer.ip())
 }
 
 /// `POST /login`: a fresh session id on success; the same answer for a wrong e-mail and a
@@ -133,6 +154,14 @@ async fn sign_in(
         Err(SignInError::Invalid) => {
             let page = LoginPage::new(tr, form.email, form.next, Some(tr.t("login-invalid")));
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(SignInError::Busy) => {
+            let page = LoginPage::new(tr, form.email, form.next, Some(tr.t("login-busy")));
+            let mut response = (StatusCode::TOO_MANY_REQUESTS, page).into_response();
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(1));
+            Ok(response)
         }
         Err(SignInError::Throttled { retry_after_secs }) => {
             let minutes = retry_after_secs.div_ceil(60) as i64;
@@ -205,6 +234,12 @@ mod tests {
             "https://evil.example",
             "//evil.example",
             "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "/\u{0}/evil.example",
+            "/ /evil.example",
+            "\t//evil.example",
             "",
             "javascript:alert(1)",
         ] {

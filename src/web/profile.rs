@@ -1,9 +1,11 @@
 //! The profile page: the signed-in user's details, password, API token, and availability in
 //! the account the page belongs to. Every member may open it; it only ever changes the caller.
 //!
-//! A password change keeps this session signed in and signs out every other one (the service
-//! bumps `auth_version`; this session takes the new version). A new API token is shown once,
-//! in the response to the reset itself, and is not stored anywhere in clear.
+//! A password change, and "sign out everywhere else", keep this session signed in and sign out
+//! every other one, live streams included (the service bumps `auth_version`; this session takes
+//! the new version); the page then offers to replace the API token too, which neither touches.
+//! A new API token is shown once, in the response to the reset itself, and is not stored
+//! anywhere in clear.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -40,6 +42,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/app/accounts/{account_id}/profile/token",
             post(reset_token),
+        )
+        .route(
+            "/app/accounts/{account_id}/profile/sessions",
+            post(sign_out_elsewhere),
         )
         .route(
             "/app/accounts/{account_id}/profile/availability",
@@ -120,6 +126,8 @@ struct ProfilePage {
     token_prefix: Option<String>,
     /// A token just issued, shown this once.
     new_token: Option<String>,
+    /// Sessions were just signed out: suggest replacing the API token as well.
+    offer_token_reset: bool,
     errors: FormErrors,
 }
 
@@ -142,6 +150,7 @@ impl ProfilePage {
             availability: availability.as_str().to_owned(),
             token_prefix,
             new_token: None,
+            offer_token_reset: false,
             errors: FormErrors::default(),
         })
     }
@@ -172,7 +181,12 @@ fn profile_url(web: &WebCtx) -> String {
 /// `GET /app/accounts/{account_id}/profile`.
 async fn show_profile(State(app): State<AppState>, web: WebCtx) -> Result<Response> {
     let mut page = ProfilePage::load(&app, &web).await?;
-    page.flash = flash::take(&web.session, web.tr).await;
+    let done = flash::take_flash(&web.session).await;
+    page.offer_token_reset = matches!(
+        done,
+        Some(Flash::PasswordChanged | Flash::SignedOutElsewhere)
+    );
+    page.flash = done.map(|f| f.message(web.tr));
     Ok(session::no_store(page.into_response()))
 }
 
@@ -237,6 +251,19 @@ async fn change_password(
             .await?
             .refused(&errors, PASSWORD_FIELDS)),
     }
+}
+
+/// `POST /app/accounts/{account_id}/profile/sessions`: signs out every other session of the
+/// user and ends their live streams; this one stays.
+async fn sign_out_elsewhere(
+    State(app): State<AppState>,
+    web: WebCtx,
+    htmx: HxRequest,
+) -> Result<Response> {
+    let user = profile::sign_out_everywhere(&app, web.ctx.user_id()).await?;
+    session::refresh_auth_version(&web.session, &user).await?;
+    flash::set(&web.session, Flash::SignedOutElsewhere).await?;
+    Ok(see_other(htmx, &profile_url(&web)))
 }
 
 /// `POST /app/accounts/{account_id}/profile/token`: replaces the API token and shows the new

@@ -1,10 +1,12 @@
-//! Settings → Agents: the members of the account, inviting one, changing a member's role and
-//! custom role, removing one (administrators: [`Permission::AgentManage`]). `agents::list` is
+//! Settings → Agents: the members of the account and its pending invitations; inviting,
+//! sending an invitation again, changing a role and custom role, removing a member or
+//! withdrawing an invitation (administrators: [`Permission::AgentManage`]). `agents::list` is
 //! open to every member, so the page checks the permission itself.
 //!
-//! A generated initial password is shown once, in the response to the invitation (not through
-//! the session-stored flash). A refused row change (such as demoting the last administrator)
-//! re-renders the page with 422 and the reason in an alert.
+//! An invitation is e-mailed when SMTP is configured; otherwise its link is shown once, in the
+//! response to the invitation (never through the session-stored flash). A refused row change
+//! (such as demoting the last administrator) re-renders the page with 422 and the reason in an
+//! alert.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -14,9 +16,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use crate::accounts::agents::{self, Agent, AgentPatch, NewAgent};
+use crate::accounts::agents::{self, Agent, AgentPatch};
+use crate::accounts::invitations::{self, NewInvitation, Sent};
 use crate::accounts::model::Role;
-use crate::auth::password;
 use crate::error::{FieldErrors, Result};
 use crate::i18n::Locale;
 use crate::ids::{CustomRoleId, UserId};
@@ -47,9 +49,13 @@ pub fn router() -> Router<AppState> {
             "/app/accounts/{account_id}/settings/agents/{id}/delete",
             post(remove_agent),
         )
+        .route(
+            "/app/accounts/{account_id}/settings/agents/{id}/resend",
+            post(resend_invitation),
+        )
 }
 
-const INVITE_FIELDS: &[&str] = &["name", "email", "role", "custom_role_id", "password"];
+const INVITE_FIELDS: &[&str] = &["name", "email", "role", "custom_role_id"];
 
 /// `""` is "no custom role".
 fn parse_custom_role(value: &str) -> Result<Option<CustomRoleId>, FieldErrors> {
@@ -66,16 +72,14 @@ fn parse_role(value: &str) -> Result<Role, FieldErrors> {
     Role::parse(value).ok_or_else(|| FieldErrors::one("role", "is invalid"))
 }
 
-/// The invitation form. No `Debug`: it may hold a password.
-#[derive(Clone, Default, Deserialize)]
+/// The invitation form.
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 struct InviteForm {
     name: String,
     email: String,
     role: String,
     custom_role_id: String,
-    /// Blank: generate one.
-    password: String,
 }
 
 impl InviteForm {
@@ -86,14 +90,13 @@ impl InviteForm {
         }
     }
 
-    fn new_agent(&self) -> Result<NewAgent, FieldErrors> {
-        Ok(NewAgent {
+    fn invitation(&self) -> Result<NewInvitation, FieldErrors> {
+        Ok(NewInvitation {
             name: Some(self.name.clone()),
             email: self.email.clone(),
             role: Some(parse_role(&self.role)?),
             custom_role_id: parse_custom_role(&self.custom_role_id)?,
-            password: Some(self.password.clone()).filter(|p| !p.is_empty()),
-            ..NewAgent::default()
+            auto_offline: None,
         })
     }
 }
@@ -116,16 +119,18 @@ impl RoleForm {
     }
 }
 
-/// A password generated for a new user, shown once.
-struct Generated {
+/// An invitation link to hand over (no SMTP), shown once.
+struct Link {
     name: String,
     email: String,
-    password: String,
+    url: String,
 }
 
 struct Row {
     agent: Agent,
     is_self: bool,
+    /// For an invitation: whether its link has expired.
+    expired: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -140,17 +145,27 @@ struct AgentsPage {
     errors: FormErrors,
     /// Why a row change was refused.
     alert: Option<String>,
-    generated: Option<Generated>,
+    link: Option<Link>,
 }
 
 impl AgentsPage {
     async fn load(app: &AppState, web: &WebCtx) -> Result<Self> {
         let roles = custom::list_unchecked(app, web.ctx.account_id).await?;
-        let rows = agents::list(app, &web.ctx)
+        let mut conn = app.db.acquire().await?;
+        let expired: std::collections::HashSet<UserId> =
+            invitations::list(&mut conn, web.ctx.account_id)
+                .await?
+                .into_iter()
+                .filter(|i| i.expired(app.clock.now()))
+                .map(|i| i.id)
+                .collect();
+        drop(conn);
+        let rows = agents::list_with_invitations(app, &web.ctx)
             .await?
             .into_iter()
             .map(|agent| Row {
                 is_self: agent.user_id == web.ctx.user_id(),
+                expired: expired.contains(&agent.user_id),
                 agent,
             })
             .collect();
@@ -163,7 +178,7 @@ impl AgentsPage {
             invite: InviteForm::blank(),
             errors: FormErrors::default(),
             alert: None,
-            generated: None,
+            link: None,
         })
     }
 
@@ -188,13 +203,19 @@ impl AgentsPage {
             .unwrap_or_default()
     }
 
-    fn availability(&self, row: &Row) -> String {
-        labels::availability(self.tr, row.agent.availability)
+    fn invite_hint(&self) -> String {
+        self.tr
+            .t1("agents-invite-hint", "days", invitations::LIFETIME_DAYS)
     }
 
-    fn password_hint(&self) -> String {
-        self.tr
-            .t1("agents-password-hint", "count", password::MIN_LENGTH as i64)
+    /// What the availability column says of a row: the member's availability, or where their
+    /// invitation stands.
+    fn status(&self, row: &Row) -> String {
+        match (row.agent.confirmed, row.expired) {
+            (true, _) => labels::availability(self.tr, row.agent.availability),
+            (false, false) => self.tr.t("agents-invitation-pending"),
+            (false, true) => self.tr.t("agents-invitation-expired"),
+        }
     }
 
     /// The page refusing a change of `user_id` for `errors`.
@@ -229,8 +250,8 @@ async fn list_agents(State(app): State<AppState>, web: WebCtx) -> Result<Respons
     Ok(session::no_store(page.into_response()))
 }
 
-/// `POST /app/accounts/{account_id}/settings/agents`: invites a new user, or adds an existing
-/// one (who keeps their password).
+/// `POST /app/accounts/{account_id}/settings/agents`: invites the address (the answer does
+/// not depend on whether it already has a user).
 async fn invite_agent(
     State(app): State<AppState>,
     web: WebCtx,
@@ -238,41 +259,56 @@ async fn invite_agent(
     PageForm(form): PageForm<InviteForm>,
 ) -> Result<Response> {
     web.ctx.require(Permission::AgentManage)?;
-    let created = match form.new_agent() {
-        Ok(input) => agents::create(&app, &web.ctx, input).await.or_invalid()?,
+    let sent = match form.invitation() {
+        Ok(input) => invitations::create(&app, &web.ctx, input)
+            .await
+            .or_invalid()?,
         Err(errors) => Err(errors),
     };
-    let mut page = match created {
-        Ok(created) => {
-            let name = created.agent.name.clone();
-            let Some(password) = created.generated_password else {
-                let done = if created.new_user {
-                    Flash::AgentInvited(name)
-                } else {
-                    Flash::AgentJoined(name)
-                };
-                flash::set(&web.session, done).await?;
-                return Ok(see_other(htmx, &agents_url(&web)));
-            };
-            let mut page = AgentsPage::load(&app, &web).await?;
-            page.generated = Some(Generated {
-                name,
-                email: created.agent.email,
-                password,
-            });
-            return Ok(session::no_store(page.into_response()));
-        }
+    match sent {
+        Ok(sent) => after_sending(&app, &web, htmx, sent).await,
         Err(errors) => {
             let mut page = AgentsPage::load(&app, &web).await?;
             page.errors = FormErrors::new(web.tr, &errors, INVITE_FIELDS);
-            page
+            page.invite = form;
+            Ok(session::no_store(unprocessable(page)))
         }
+    }
+}
+
+/// The page after an invitation went out: back to the list when it was e-mailed, else the list
+/// with the link shown this once.
+async fn after_sending(
+    app: &AppState,
+    web: &WebCtx,
+    htmx: HxRequest,
+    sent: Sent,
+) -> Result<Response> {
+    let invitation = sent.invitation;
+    let Some(url) = sent.link else {
+        flash::set(&web.session, Flash::AgentInvited(invitation.name)).await?;
+        return Ok(see_other(htmx, &agents_url(web)));
     };
-    page.invite = InviteForm {
-        password: String::new(),
-        ..form
-    };
-    Ok(session::no_store(unprocessable(page)))
+    let mut page = AgentsPage::load(app, web).await?;
+    page.link = Some(Link {
+        name: invitation.name,
+        email: invitation.email,
+        url,
+    });
+    Ok(session::no_store(page.into_response()))
+}
+
+/// `POST /app/accounts/{account_id}/settings/agents/{id}/resend`: a new link for a pending
+/// invitation (the old one stops working).
+async fn resend_invitation(
+    State(app): State<AppState>,
+    web: WebCtx,
+    PathId(id): PathId,
+    htmx: HxRequest,
+) -> Result<Response> {
+    web.ctx.require(Permission::AgentManage)?;
+    let sent = invitations::resend(&app, &web.ctx, UserId(id)).await?;
+    after_sending(&app, &web, htmx, sent).await
 }
 
 /// `POST /app/accounts/{account_id}/settings/agents/{id}`: role and custom role.
@@ -307,7 +343,7 @@ async fn update_agent(
 }
 
 /// `POST /app/accounts/{account_id}/settings/agents/{id}/delete`: the user leaves the account
-/// (their other accounts stay).
+/// (their other accounts stay), or the invitation is withdrawn.
 async fn remove_agent(
     State(app): State<AppState>,
     web: WebCtx,
@@ -316,12 +352,24 @@ async fn remove_agent(
 ) -> Result<Response> {
     web.ctx.require(Permission::AgentManage)?;
     let user_id = UserId(id);
-    let agent = agents::find(&mut *app.db.acquire().await?, web.ctx.account_id, user_id).await?;
+    let name = {
+        let mut conn = app.db.acquire().await?;
+        match agents::find(&mut conn, web.ctx.account_id, user_id).await {
+            Ok(agent) => agent.name,
+            Err(crate::error::Error::NotFound) => {
+                invitations::find(&mut conn, web.ctx.account_id, user_id)
+                    .await?
+                    .ok_or(crate::error::Error::NotFound)?
+                    .name
+            }
+            Err(e) => return Err(e),
+        }
+    };
     match agents::remove(&app, &web.ctx, user_id).await.or_invalid()? {
         // Who removed themselves has no page left in this account.
         Ok(()) if user_id == web.ctx.user_id() => Ok(see_other(htmx, "/app")),
         Ok(()) => {
-            flash::set(&web.session, Flash::AgentRemoved(agent.name)).await?;
+            flash::set(&web.session, Flash::AgentRemoved(name)).await?;
             Ok(see_other(htmx, &agents_url(&web)))
         }
         Err(errors) => Ok(AgentsPage::load(&app, &web)

@@ -35,11 +35,11 @@ async fn agents_are_a_bare_array_sorted_by_name() {
 }
 
 #[tokio::test]
-async fn an_administrator_invites_a_new_user_who_can_sign_in() {
+async fn an_invited_agent_is_listed_unconfirmed_and_not_a_member_until_they_accept() {
     // Arrange
     let app = TestApp::spawn().await;
     let acme = app.create_account("Acme").await;
-    let body = json!({"agent": {"name": "Davi", "email": "Davi@Acme.test", "role": "agent", "password": "senha-inicial-1"}});
+    let body = json!({"agent": {"name": "Davi", "email": "Davi@Acme.test", "role": "agent"}});
     // Act
     let response = app
         .api(Method::POST, &acme.api("/agents"), &acme.admin, Some(body))
@@ -48,31 +48,44 @@ async fn an_administrator_invites_a_new_user_who_can_sign_in() {
     assert_eq!(response.status, 200, "{}", response.text);
     let agent = response.json();
     assert_eq!(agent["email"], "davi@acme.test");
+    assert_eq!(agent["name"], "Davi");
     assert_eq!(agent["role"], "agent");
-    assert_eq!(agent["availability_status"], "online");
-    let browser = app.browser();
-    let signed_in = browser
-        .post_form(
-            "/login",
-            &[("email", "davi@acme.test"), ("password", "senha-inicial-1")],
-        )
-        .await;
-    assert_eq!(signed_in.status, 303);
+    assert_eq!(agent["confirmed"], false);
+    assert_eq!(agent["availability_status"], "offline");
+    let listed = app
+        .api(Method::GET, &acme.api("/agents"), &acme.admin, None)
+        .await
+        .json();
+    let pending = listed
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|a| a["email"] == "davi@acme.test")
+        .expect("listed");
+    assert_eq!(pending["confirmed"], false);
+    assert_eq!(pending["id"], agent["id"]);
+    let users: i64 =
+        sqlx::query_scalar("select count(*) from users where email = 'davi@acme.test'")
+            .fetch_one(app.db())
+            .await
+            .expect("count");
+    assert_eq!(users, 0, "no user exists before they accept");
 }
 
 #[tokio::test]
-async fn inviting_an_existing_user_adds_them_without_touching_their_password() {
+async fn a_password_chosen_by_the_administrator_is_refused() {
     let app = TestApp::spawn().await;
     let acme = app.create_account("Acme").await;
-    let beta = app.create_account("Beta").await;
-    let body = json!({"email": acme.admin.email, "role": "administrator", "name": "ignored", "password": "ignored-pass"});
+    let body = json!({"name": "Davi", "email": "davi@acme.test", "password": "senha-inicial-1"});
     let response = app
-        .api(Method::POST, &beta.api("/agents"), &beta.admin, Some(body))
+        .api(Method::POST, &acme.api("/agents"), &acme.admin, Some(body))
         .await;
-    assert_eq!(response.status, 200);
-    assert_eq!(response.json()["name"], "Admin Acme");
-    let browser = app.browser();
-    browser.sign_in(&acme.admin).await;
+    assert_eq!(response.status, 422, "{}", response.text);
+    assert_eq!(response.json()["attributes"], json!(["password"]));
+    assert_eq!(
+        crate::accounts::pages::agents_json(&app, &acme).await.len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -196,7 +209,7 @@ async fn an_administrator_changes_roles_and_removes_agents() {
     assert_eq!(removed.status, 200);
     assert_eq!(removed.text, "");
     let gone = app.api(Method::GET, &acme.api("/agents"), &gil, None).await;
-    assert_eq!(gone.status, 401, "a removed member loses access at once");
+    assert_eq!(gone.status, 404, "a removed member loses access at once");
     assert_eq!(
         app.api(Method::DELETE, &path, &acme.admin, None)
             .await

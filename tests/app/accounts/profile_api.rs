@@ -1,3 +1,4 @@
+use atende::accounts::model::Role;
 use reqwest::Method;
 use serde_json::json;
 
@@ -9,13 +10,7 @@ async fn the_profile_has_chatwoots_user_shape_with_every_membership() {
     let app = TestApp::spawn().await;
     let acme = app.create_account("Acme").await;
     let beta = app.create_account("Beta").await;
-    let body = json!({"email": acme.admin.email, "role": "agent"});
-    assert_eq!(
-        app.api(Method::POST, &beta.api("/agents"), &beta.admin, Some(body))
-            .await
-            .status,
-        200
-    );
+    app.join(&beta, &acme.admin, Role::Agent).await;
     // Act
     let response = app
         .api(Method::GET, "/api/v1/profile", &acme.admin, None)
@@ -173,13 +168,7 @@ async fn set_active_account_moves_the_profiles_account() {
     let app = TestApp::spawn().await;
     let acme = app.create_account("Acme").await;
     let beta = app.create_account("Beta").await;
-    app.api(
-        Method::POST,
-        &beta.api("/agents"),
-        &beta.admin,
-        Some(json!({"email": acme.admin.email})),
-    )
-    .await;
+    app.join(&beta, &acme.admin, Role::Agent).await;
     let body = json!({"profile": {"account_id": beta.id}});
     let response = app
         .api(
@@ -201,7 +190,10 @@ async fn set_active_account_moves_the_profiles_account() {
             Some(json!({"profile": {"account_id": other.id}})),
         )
         .await;
-    assert_eq!(denied.status, 401);
+    assert_eq!(
+        denied.status, 404,
+        "not a member: the account cannot be told from a missing one"
+    );
 }
 
 #[tokio::test]

@@ -308,13 +308,7 @@ async fn the_account_switcher_lists_the_users_other_accounts() {
     let app = TestApp::spawn().await;
     let acme = app.create_account("Acme").await;
     let beta = app.create_account("Beta Ltda").await;
-    app.api(
-        Method::POST,
-        &beta.api("/agents"),
-        &beta.admin,
-        Some(json!({"email": acme.admin.email})),
-    )
-    .await;
+    app.join(&beta, &acme.admin, Role::Agent).await;
     let browser = app.browser();
     browser.sign_in(&acme.admin).await;
     let page = browser.get(&acme.page("")).await;

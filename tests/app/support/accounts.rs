@@ -116,6 +116,29 @@ impl TestApp {
         }
     }
 
+    /// Invites `user` (of another account) to `account` through the API and accepts as they
+    /// would: opening the link and signing in with their password. Returns the link's path.
+    pub async fn join(&self, account: &TestAccount, user: &TestUser, role: Role) -> String {
+        let body =
+            serde_json::json!({"name": "Convidado", "email": user.email, "role": role.as_str()});
+        let invited = self
+            .api(
+                Method::POST,
+                &account.api("/agents"),
+                &account.admin,
+                Some(body),
+            )
+            .await;
+        assert_eq!(invited.status, 200, "{}", invited.text);
+        let link = invitation_path(&invited.json());
+        let browser = self.browser();
+        let accepted = browser
+            .post_form(&link, &[("password", user.password.as_str())])
+            .await;
+        assert_eq!(accepted.status, 303, "accepting failed: {}", accepted.text);
+        link
+    }
+
     /// An API request as `user`.
     pub async fn api(
         &self,
@@ -126,4 +149,13 @@ impl TestApp {
     ) -> TestResponse {
         self.request(method, path, Some(&user.token), body).await
     }
+}
+
+/// The path of the link in an `A/agents` invitation answer (`invitation_url`, no SMTP).
+pub fn invitation_path(agent: &Value) -> String {
+    let url = agent["invitation_url"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no invitation_url in {agent}"));
+    let start = url.find("/invitations/").expect("an invitation link");
+    url[start..].to_owned()
 }

@@ -73,39 +73,7 @@ async fn the_agents_table_shows_each_member_with_role_custom_role_and_availabili
 }
 
 #[tokio::test]
-async fn an_agent_invited_with_a_password_can_sign_in_with_it() {
-    // Arrange
-    let app = TestApp::spawn().await;
-    let acme = app.create_account("Acme").await;
-    let browser = signed_in(&app, &acme.admin).await;
-    let form = [
-        ("name", "Caio Reis"),
-        ("email", "caio@acme.test"),
-        ("role", "agent"),
-        ("custom_role_id", ""),
-        ("password", "senha-do-caio"),
-    ];
-    // Act
-    let invited = browser
-        .post_form(&acme.page("/settings/agents"), &form)
-        .await;
-    // Assert
-    assert_see_other(&invited, &acme.page("/settings/agents"));
-    let page = browser.get(&acme.page("/settings/agents")).await;
-    assert!(
-        page.text
-            .contains("Caio Reis agora faz parte desta conta, com a senha que você definiu."),
-        "{}",
-        page.text
-    );
-    assert!(page.text.contains("caio@acme.test"));
-    app.browser()
-        .sign_in(&member("caio@acme.test", "senha-do-caio"))
-        .await;
-}
-
-#[tokio::test]
-async fn an_agent_invited_without_a_password_gets_one_generated_and_shown_once() {
+async fn without_smtp_the_invitation_link_is_shown_once_and_the_row_waits_for_it() {
     // Arrange
     let app = TestApp::spawn().await;
     let acme = app.create_account("Acme").await;
@@ -115,7 +83,6 @@ async fn an_agent_invited_without_a_password_gets_one_generated_and_shown_once()
         ("email", "duda@acme.test"),
         ("role", "administrator"),
         ("custom_role_id", ""),
-        ("password", ""),
     ];
     // Act
     let invited = browser
@@ -124,19 +91,41 @@ async fn an_agent_invited_without_a_password_gets_one_generated_and_shown_once()
     // Assert
     assert_eq!(invited.status, 200, "{}", invited.text);
     assert_eq!(invited.header("cache-control"), Some("no-store"));
-    let password = secret(&invited.text).expect("the generated password is shown");
-    assert!(password.len() >= 12, "{password}");
+    assert!(
+        !invited.text.contains("type=\"password\""),
+        "no password is chosen here"
+    );
+    let link = secret(&invited.text).expect("the link is shown");
+    assert!(link.contains("/invitations/"), "{link}");
     let later = browser.get(&acme.page("/settings/agents")).await;
-    assert!(!later.text.contains(&password), "shown only once");
-    app.browser()
-        .sign_in(&member("duda@acme.test", &password))
-        .await;
+    assert!(!later.text.contains(&link), "shown only once");
+    assert!(later.text.contains("Convite pendente"), "{}", later.text);
+    assert!(later.text.contains("Enviar de novo"));
     let duda = agents_json(&app, &acme)
         .await
         .into_iter()
         .find(|a| a["email"] == "duda@acme.test")
         .expect("listed");
     assert_eq!(duda["role"], "administrator");
+    assert_eq!(duda["confirmed"], false);
+    let path = &link[link.find("/invitations/").expect("path")..];
+    let accepted = app
+        .browser()
+        .post_form(
+            path,
+            &[
+                ("name", "Duda Alves"),
+                ("password", "senha-da-duda"),
+                ("password_confirmation", "senha-da-duda"),
+            ],
+        )
+        .await;
+    assert_eq!(accepted.status, 303, "{}", accepted.text);
+    app.browser()
+        .sign_in(&member("duda@acme.test", "senha-da-duda"))
+        .await;
+    let page = browser.get(&acme.page("/settings/agents")).await;
+    assert!(!page.text.contains("Convite pendente"), "accepted");
 }
 
 #[tokio::test]
@@ -154,7 +143,6 @@ async fn bad_invitations_are_refused_next_to_their_field_with_the_values_kept() 
             "Informe um e-mail válido, como nome@exemplo.com.br.",
         ),
         ("name", "", "Este campo é obrigatório."),
-        ("password", "curta", "Use pelo menos 8 caracteres."),
         ("custom_role_id", "999999", "Este valor não é válido."),
     ];
     for (field, value, message) in cases {
@@ -163,7 +151,6 @@ async fn bad_invitations_are_refused_next_to_their_field_with_the_values_kept() 
             ("email", "caio@acme.test"),
             ("role", "agent"),
             ("custom_role_id", ""),
-            ("password", ""),
         ];
         for entry in &mut form {
             if entry.0 == field {
