@@ -369,7 +369,7 @@ async fn another_accounts_rules_are_not_found_and_never_listed() {
             None,
         )
         .await;
-    assert_eq!(foreign.status, 401, "{}", foreign.text);
+    assert_eq!(foreign.status, 404, "{}", foreign.text);
     let listed = s
         .app
         .api(

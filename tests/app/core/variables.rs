@@ -256,5 +256,5 @@ async fn the_preview_checks_input_and_visibility() {
         .await;
     assert_eq!(foreign.status, 404, "{}", foreign.text);
     let cross = preview(&other.admin, json!({"content": "x"})).await;
-    assert_eq!(cross.status, 401, "{}", cross.text);
+    assert_eq!(cross.status, 404, "{}", cross.text);
 }

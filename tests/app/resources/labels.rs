@@ -216,7 +216,7 @@ async fn labels_of_another_account_are_not_found_and_never_shown() {
             None,
         )
         .await;
-    assert_eq!(outsider.status, 401);
+    assert_eq!(outsider.status, 404);
     assert!(!outsider.text.contains("segredo-beta"));
 }
 
