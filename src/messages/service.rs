@@ -208,7 +208,7 @@ async fn write(
         && let Some(existing) =
             repo::find_by_source_id(tx, c.account_id, c.inbox_id, source).await?
     {
-        return existing_view(tx, existing).await;
+        return existing_view(tx, repeated(existing, &c)?).await;
     }
     let incoming = input.message_type == MessageType::Incoming;
     // What agents, the API, macros and automations send is rendered once, here; what customers
@@ -304,7 +304,7 @@ async fn write(
             let existing = repo::find_by_source_id(tx, c.account_id, c.inbox_id, source)
                 .await?
                 .ok_or(Error::NotFound)?;
-            return existing_view(tx, existing).await;
+            return existing_view(tx, repeated(existing, &c)?).await;
         }
         Err(e) => {
             storage::discard(app, &stored).await;
@@ -370,6 +370,20 @@ async fn insert(
 }
 
 /// The view of a message stored earlier (a repeated `source_id`).
+/// The message stored the first time a `source_id` came, when it came for this conversation
+/// (a client repeating itself). In another conversation of the inbox it is a 422: the caller
+/// may not see that conversation, and the message is not theirs to read.
+fn repeated(existing: Message, c: &Conversation) -> Result<Message> {
+    if existing.conversation_id == c.id {
+        Ok(existing)
+    } else {
+        Err(Error::invalid(
+            "source_id",
+            "has already been taken by a message of another conversation",
+        ))
+    }
+}
+
 async fn existing_view(tx: &mut PgConnection, message: Message) -> Result<MessageView> {
     let account_id = message.account_id;
     repo::views(tx, account_id, vec![message])

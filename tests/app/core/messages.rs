@@ -430,3 +430,59 @@ async fn an_oversized_attachment_is_a_clear_422() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn a_repeated_source_id_never_answers_with_a_message_of_another_conversation() {
+    // Arrange: Bia sees unassigned conversations and her own; Maria's is assigned to Caio and
+    // holds a message with source id WAID:SECRET.
+    let (app, acme, maria) = setup().await;
+    let inbox = maria["inbox_id"].as_i64().expect("inbox");
+    let role = app
+        .api(
+            Method::POST,
+            &acme.api("/custom_roles"),
+            &acme.admin,
+            Some(json!({"name": "Fila", "permissions": ["conversation_unassigned_manage"]})),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .expect("role");
+    let bia = app
+        .add_member(
+            &acme,
+            "Bia",
+            atende::accounts::model::Role::Agent,
+            Some(atende::ids::CustomRoleId(role)),
+        )
+        .await;
+    let caio = app
+        .add_member(&acme, "Caio", atende::accounts::model::Role::Agent, None)
+        .await;
+    app.add_to_inbox(&acme, inbox, &bia).await;
+    app.add_to_inbox(&acme, inbox, &caio).await;
+    app.api(
+        Method::POST,
+        &acme.api(&format!("/conversations/{}/assignments", maria["id"])),
+        &acme.admin,
+        Some(json!({"assignee_id": caio.id})),
+    )
+    .await;
+    let secret = json!({"content": "senha do cofre: 1234", "message_type": "incoming", "source_id": "WAID:SECRET"});
+    app.post_message(&acme, &acme.admin, &maria["id"], secret)
+        .await;
+    let joana = app.create_conversation(&acme, inbox, "Joana").await;
+    // Act: Bia writes to Joana's conversation with that source id.
+    let response = app
+        .api(
+            Method::POST,
+            &acme.api(&format!("/conversations/{}/messages", joana["id"])),
+            &bia,
+            Some(json!({"content": "oi", "source_id": "WAID:SECRET"})),
+        )
+        .await;
+    // Assert
+    assert_eq!(response.status, 422, "{}", response.text);
+    assert_eq!(response.json()["attributes"], json!(["source_id"]));
+    assert!(!response.text.contains("cofre"), "{}", response.text);
+}
