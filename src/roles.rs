@@ -7,6 +7,9 @@
 //! - **Agent with a custom role**: exactly the permissions the administrator chose, from
 //!   [`Permission::ASSIGNABLE`]. Settings the product reserves to administrators (SLA policies,
 //!   inboxes, integrations, webhooks, agents, custom roles, account settings) cannot be delegated.
+//!   Nor can automation rules: a rule acts on every conversation of the account with the
+//!   account's authority, so writing one would reach beyond a custom role's visibility
+//!   (decision 0007; Chatwoot's custom roles cannot hold it either).
 
 pub mod custom;
 
@@ -56,7 +59,7 @@ text_enum! {
 
 impl Permission {
     /// Permissions an administrator may give a custom role.
-    pub const ASSIGNABLE: [Permission; 10] = [
+    pub const ASSIGNABLE: [Permission; 9] = [
         Permission::ConversationManage,
         Permission::ConversationUnassignedManage,
         Permission::ConversationParticipatingManage,
@@ -66,7 +69,6 @@ impl Permission {
         Permission::CampaignManage,
         Permission::TeamManage,
         Permission::CannedResponseManage,
-        Permission::AutomationManage,
     ];
 
     /// What a plain agent (no custom role) may do.

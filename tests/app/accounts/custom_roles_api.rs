@@ -102,8 +102,9 @@ async fn bad_custom_role_input_is_422_naming_the_field() {
 }
 
 #[tokio::test]
-async fn deleting_a_role_returns_its_members_to_the_plain_agent_role() {
-    // Arrange: a reports-only agent cannot see... and then the role goes away.
+async fn a_role_its_members_still_hold_cannot_be_deleted() {
+    // Arrange: a reports-only analyst; as a plain agent she would see every conversation of
+    // her inboxes, which the role does not allow.
     let app = TestApp::spawn().await;
     let acme = app.create_account("Acme").await;
     let role = app
@@ -119,29 +120,125 @@ async fn deleting_a_role_returns_its_members_to_the_plain_agent_role() {
     let analyst = app
         .add_member(&acme, "Júlia", Role::Agent, Some(role_id))
         .await;
+    let path = acme.api(&format!("/custom_roles/{role_id}"));
+    // Act
+    let refused = app.api(Method::DELETE, &path, &acme.admin, None).await;
+    // Assert
+    assert_eq!(refused.status, 409, "{}", refused.text);
+    assert!(
+        refused.json()["error"]
+            .as_str()
+            .expect("error")
+            .contains("1 member")
+    );
     let profile = app
         .api(Method::GET, "/api/v1/profile", &analyst, None)
         .await
         .json();
     assert_eq!(
         profile["accounts"][0]["permissions"],
-        json!(["report_manage", "custom_role"])
+        json!(["report_manage", "custom_role"]),
+        "her rights did not widen"
     );
-    // Act
-    app.api(
-        Method::DELETE,
-        &acme.api(&format!("/custom_roles/{}", role_id)),
-        &acme.admin,
-        None,
-    )
-    .await;
-    // Assert
-    let profile = app
-        .api(Method::GET, "/api/v1/profile", &analyst, None)
+    // Given another role first, the role can go.
+    let moved = app
+        .api(
+            Method::PATCH,
+            &acme.api(&format!("/agents/{}", analyst.id)),
+            &acme.admin,
+            Some(json!({"custom_role_id": null})),
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    assert_eq!(
+        app.api(Method::DELETE, &path, &acme.admin, None)
+            .await
+            .status,
+        200
+    );
+    // A pending invitation holds a role too.
+    let second = app
+        .api(
+            Method::POST,
+            &acme.api("/custom_roles"),
+            &acme.admin,
+            Some(json!({"name": "Supervisão", "permissions": ["report_manage"]})),
+        )
         .await
         .json();
-    assert_eq!(profile["accounts"][0]["custom_role_id"], json!(null));
-    assert_eq!(profile["accounts"][0]["permissions"], json!(["agent"]));
+    let invited = app
+        .api(
+            Method::POST,
+            &acme.api("/agents"),
+            &acme.admin,
+            Some(
+                json!({"name": "Nova", "email": "nova@acme.test", "custom_role_id": second["id"]}),
+            ),
+        )
+        .await;
+    assert_eq!(invited.status, 200, "{}", invited.text);
+    let held = app
+        .api(
+            Method::DELETE,
+            &acme.api(&format!("/custom_roles/{}", second["id"])),
+            &acme.admin,
+            None,
+        )
+        .await;
+    assert_eq!(held.status, 409, "{}", held.text);
+}
+
+#[tokio::test]
+async fn a_custom_role_cannot_carry_automation_rules() {
+    // Arrange: a rule acts on every conversation, so writing one reaches beyond any custom
+    // role's visibility.
+    let app = TestApp::spawn().await;
+    let acme = app.create_account("Acme").await;
+    let refused = app
+        .api(
+            Method::POST,
+            &acme.api("/custom_roles"),
+            &acme.admin,
+            Some(json!({"name": "Automações", "permissions": ["automation_manage", "conversation_participating_manage"]})),
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert_eq!(refused.json()["attributes"], json!(["permissions"]));
+    // A role stored with it before this rule (or by hand) does not grant it.
+    let role_id: i64 = sqlx::query_scalar(
+        "insert into custom_roles (account_id, name, permissions) values ($1, 'Antiga', '{automation_manage,conversation_participating_manage}') returning id",
+    )
+    .bind(acme.id.0)
+    .fetch_one(app.db())
+    .await
+    .expect("role");
+    let member = app
+        .add_member(
+            &acme,
+            "Rui",
+            Role::Agent,
+            Some(atende::ids::CustomRoleId(role_id)),
+        )
+        .await;
+    let rules = app
+        .api(Method::GET, &acme.api("/automation_rules"), &member, None)
+        .await;
+    assert_eq!(rules.status, 401, "{}", rules.text);
+    let create = app
+        .api(
+            Method::POST,
+            &acme.api("/automation_rules"),
+            &member,
+            Some(json!({"name": "Fechar tudo", "event_name": "conversation_created", "conditions": [], "actions": [{"action_name": "resolve_conversation", "action_params": []}]})),
+        )
+        .await;
+    assert_eq!(create.status, 401, "{}", create.text);
+    let browser = app.browser();
+    browser.sign_in(&member).await;
+    assert_eq!(
+        browser.get(&acme.page("/settings/automation")).await.status,
+        403
+    );
 }
 
 #[tokio::test]
