@@ -47,3 +47,4 @@ profile-sessions-explain = Signed in on a computer you no longer use, or worried
 profile-sessions-confirm = Sign out every other session of your user?
 profile-sessions-sign-out = Sign out everywhere else
 profile-token-offer = Your sessions were signed out, but your API token still works. If it may have leaked too, replace it below.
+custom-roles-delete-held = { $name } was not deleted: members (or invitations) still have it. Give them another role first, so nobody gets wider rights by surprise.

@@ -41,7 +41,7 @@ flash-agent-updated = The role of { $name } was updated.
 flash-agent-removed = { $name } is no longer a member of this account.
 flash-role-created = The role “{ $name }” was created.
 flash-role-updated = The role “{ $name }” was saved.
-flash-role-deleted = The role “{ $name }” was deleted. Its members are plain agents now.
+flash-role-deleted = The role “{ $name }” was deleted.
 
 ## Profile
 
@@ -135,8 +135,8 @@ custom-roles-edit = Edit
 custom-roles-delete = Delete
 custom-roles-delete-confirm = Delete the role “{ $name }”? { $count ->
     [0] Nobody has it now.
-    [one] Its only member becomes a plain agent.
-   *[other] Its { $count } members become plain agents.
+    [one] One member still has it: give them another role first, or the deletion is refused.
+   *[other] { $count } members still have it: give them another role first, or the deletion is refused.
 }
 custom-roles-save = Save changes
 custom-roles-create = Create role

@@ -47,3 +47,4 @@ profile-sessions-explain = Entrou num computador que não usa mais, ou acha que 
 profile-sessions-confirm = Encerrar todas as outras sessões do seu usuário?
 profile-sessions-sign-out = Sair de todos os outros lugares
 profile-token-offer = As suas sessões foram encerradas, mas o token da API continua valendo. Se ele também pode ter vazado, troque-o abaixo.
+custom-roles-delete-held = { $name } não foi excluída: ainda há membros (ou convites) com ela. Dê outra função a eles antes, para ninguém ganhar mais permissões sem perceber.

@@ -41,7 +41,7 @@ flash-agent-updated = A função de { $name } foi atualizada.
 flash-agent-removed = { $name } não faz mais parte desta conta.
 flash-role-created = A função “{ $name }” foi criada.
 flash-role-updated = A função “{ $name }” foi salva.
-flash-role-deleted = A função “{ $name }” foi excluída. Quem a tinha agora é agente comum.
+flash-role-deleted = A função “{ $name }” foi excluída.
 
 ## Perfil
 
@@ -135,8 +135,8 @@ custom-roles-edit = Editar
 custom-roles-delete = Excluir
 custom-roles-delete-confirm = Excluir a função “{ $name }”? { $count ->
     [0] Ninguém a tem no momento.
-    [one] O único membro com ela passa a ser agente comum.
-   *[other] Os { $count } membros com ela passam a ser agentes comuns.
+    [one] Um membro ainda tem esta função: dê outra a ele antes, ou a exclusão será recusada.
+   *[other] { $count } membros ainda têm esta função: dê outra a eles antes, ou a exclusão será recusada.
 }
 custom-roles-save = Salvar alterações
 custom-roles-create = Criar função

@@ -169,7 +169,8 @@ async fn update_custom_role(
     Ok(json_body(&role_json(&role)).into_response())
 }
 
-/// `DELETE A/custom_roles/{id}`: its members become plain agents.
+/// `DELETE A/custom_roles/{id}`: a role that members still hold is a 409 naming how many
+/// (Chatwoot turns them into plain agents silently).
 #[utoipa::path(
     delete,
     path = "/api/v1/accounts/{account_id}/custom_roles/{id}",
@@ -182,6 +183,7 @@ async fn update_custom_role(
         (status = 200, description = "Deleted (empty body)"),
         (status = 401, response = super::schemas::Unauthorized),
         (status = 404, response = super::schemas::NotFound),
+        (status = 409, response = super::schemas::Conflict),
     ),
     security(("api_access_token" = []))
 )]

@@ -17,7 +17,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::Config;
 
 use super::schemas::{
-    ErrorBody, NotFound, PayloadTooLarge, SignInRequired, Unauthorized, UnauthorizedBody,
+    Conflict, ErrorBody, NotFound, PayloadTooLarge, SignInRequired, Unauthorized, UnauthorizedBody,
     Unprocessable, UnprocessableBody, ValidationErrorBody,
 };
 use crate::error::Error;
@@ -184,7 +184,7 @@ Atende repository for the headers and the signature check.";
         super::macros::attach_macro_file,
     ),
     components(
-        responses(Unauthorized, NotFound, Unprocessable, PayloadTooLarge),
+        responses(Unauthorized, NotFound, Conflict, Unprocessable, PayloadTooLarge),
         schemas(UnauthorizedBody, UnprocessableBody, SignInRequired, ValidationErrorBody, ErrorBody),
     ),
     modifiers(&Finish),

@@ -70,8 +70,9 @@ pub enum UnprocessableBody {
     Malformed(ErrorBody),
 }
 
-/// 401: no token, an unknown token, not a member of the account, a suspended account, or the
-/// role lacks the permission (Chatwoot answers permission denials with 401, not 403).
+/// 401: no token, an unknown token, a suspended account, or the role lacks the permission
+/// (Chatwoot answers permission denials with 401, not 403). A caller who is not a member of the
+/// account gets the 404 of an account that does not exist.
 #[derive(ToResponse)]
 #[response(description = "Not signed in, or not allowed (Chatwoot answers denials with 401)")]
 pub struct Unauthorized(UnauthorizedBody);
@@ -88,6 +89,12 @@ pub struct NotFound(ErrorBody);
 #[derive(ToResponse)]
 #[response(description = "Invalid input, a malformed body or an invalid query parameter")]
 pub struct Unprocessable(UnprocessableBody);
+
+/// 409 `{"error": ...}`: the change conflicts with the current state (a custom role members
+/// still hold).
+#[derive(ToResponse)]
+#[response(description = "Conflicts with the current state")]
+pub struct Conflict(ErrorBody);
 
 /// 413: the body exceeds the route's limit.
 #[derive(ToResponse)]

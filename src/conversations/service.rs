@@ -235,7 +235,9 @@ pub struct NewConversation {
 
 /// `POST conversations`: from `inbox_id` + `contact_id` (creating the contact inbox if needed)
 /// or from an existing contact inbox's `source_id`. An inbox locked to a single conversation
-/// returns the contact's last conversation instead of creating one.
+/// returns the contact's last conversation instead of creating one. Needs what the separate
+/// actions need: the inbox, [`Permission::ContactManage`] (the contact is read and shown), and
+/// the assignment rights for `assignee_id` (another member) and `team_id`.
 #[tracing::instrument(skip_all, fields(account.id = %actor.account_id()))]
 pub async fn create(
     app: &AppState,
@@ -254,6 +256,15 @@ pub async fn create(
         {
             return Err(Error::invalid(field, "must be an object"));
         }
+    }
+    // The same rights as the separate actions: reading the contact (the answer shows it),
+    // assigning an agent (oneself needs none) and assigning a team.
+    actor.require(Permission::ContactManage)?;
+    if input.assignee_id.is_some() {
+        require_assign(actor, input.assignee_id)?;
+    }
+    if input.team_id.is_some() {
+        require_assign(actor, None)?;
     }
     let mut tx = app.db.begin().await?;
     crate::contacts::service::check_custom_attributes(

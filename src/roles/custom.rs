@@ -1,6 +1,6 @@
 //! Custom roles: an administrator-chosen set of [`Permission::ASSIGNABLE`] permissions that
-//! refines the agent role. Deleting a role returns its members to the plain agent role (the
-//! foreign key sets `custom_role_id` to null).
+//! refines the agent role. A role can be deleted only once nobody holds it (members or pending
+//! invitations): its members are never turned into plain agents behind the administrator's back.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -206,23 +206,47 @@ pub async fn update(
     get(app, ctx, id).await
 }
 
-/// Deletes a custom role; its members become plain agents.
+/// Deletes a custom role that nobody holds. A role with members (or pending invitations) is
+/// refused with a 409 naming how many: deleting it would silently turn them into plain agents,
+/// whose default permissions may be wider than the role's.
 #[tracing::instrument(skip_all, fields(account.id = %ctx.account_id, custom_role.id = %id))]
 pub async fn delete(app: &AppState, ctx: &AccountCtx, id: CustomRoleId) -> Result<()> {
     ctx.require(Permission::CustomRoleManage)?;
-    let deleted = sqlx::query!(
+    let mut tx = app.db.begin().await?;
+    // Locked first: a member given the role meanwhile is counted, or fails its foreign key.
+    sqlx::query_scalar!(
+        "select id from custom_roles where account_id = $1 and id = $2 for update",
+        ctx.account_id.0,
+        id.0
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(Error::NotFound)?;
+    let holders = sqlx::query_scalar!(
+        r#"select (select count(*) from account_users where account_id = $1 and custom_role_id = $2)
+                + (select count(*) from invitations where account_id = $1 and custom_role_id = $2) as "n!""#,
+        ctx.account_id.0,
+        id.0
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if holders > 0 {
+        return Err(Error::Conflict(
+            format!(
+                "Custom role is held by {holders} member(s) or invitation(s): give them another role first"
+            )
+            .into(),
+        ));
+    }
+    sqlx::query!(
         "delete from custom_roles where account_id = $1 and id = $2",
         ctx.account_id.0,
         id.0
     )
-    .execute(&app.db)
-    .await?
-    .rows_affected();
-    if deleted == 0 {
-        Err(Error::NotFound)
-    } else {
-        Ok(())
-    }
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 #[cfg(test)]

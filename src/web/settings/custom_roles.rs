@@ -1,7 +1,8 @@
 //! Settings → Custom roles: the list, a form to create or edit one with a checklist of
 //! [`Permission::ASSIGNABLE`] (each with its label and one-line description in the page
-//! language), and deletion, after which the role's members are plain agents again
-//! (administrators: [`Permission::CustomRoleManage`]).
+//! language), and deletion of a role nobody holds (a role with members is refused with the
+//! reason, rather than silently turning them into plain agents) (administrators:
+//! [`Permission::CustomRoleManage`]).
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -117,6 +118,8 @@ struct CustomRolesPage {
     tr: Locale,
     nav: Nav,
     flash: Option<String>,
+    /// Why a deletion was refused.
+    alert: Option<String>,
     rows: Vec<Row>,
 }
 
@@ -173,27 +176,34 @@ fn list_url(web: &WebCtx) -> String {
 
 /// `GET /app/accounts/{account_id}/settings/custom_roles`.
 async fn list_custom_roles(State(app): State<AppState>, web: WebCtx) -> Result<Response> {
-    web.ctx.require(Permission::CustomRoleManage)?;
-    let roles = custom::list(&app, &web.ctx).await?;
-    let members = agents::list(&app, &web.ctx).await?;
-    let rows = roles
-        .into_iter()
-        .map(|role| Row {
-            permissions: role.permissions.iter().map(|p| p.label(web.tr)).collect(),
-            members: members
-                .iter()
-                .filter(|a| a.custom_role_id == Some(role.id))
-                .count(),
-            role,
-        })
-        .collect();
-    let page = CustomRolesPage {
-        tr: web.tr,
-        nav: web.nav.clone(),
-        flash: flash::take(&web.session, web.tr).await,
-        rows,
-    };
+    let page = CustomRolesPage::load(&app, &web).await?;
     Ok(session::no_store(page.into_response()))
+}
+
+impl CustomRolesPage {
+    async fn load(app: &AppState, web: &WebCtx) -> Result<Self> {
+        web.ctx.require(Permission::CustomRoleManage)?;
+        let roles = custom::list(app, &web.ctx).await?;
+        let members = agents::list_with_invitations(app, &web.ctx).await?;
+        let rows = roles
+            .into_iter()
+            .map(|role| Row {
+                permissions: role.permissions.iter().map(|p| p.label(web.tr)).collect(),
+                members: members
+                    .iter()
+                    .filter(|a| a.custom_role_id == Some(role.id))
+                    .count(),
+                role,
+            })
+            .collect();
+        Ok(CustomRolesPage {
+            tr: web.tr,
+            nav: web.nav.clone(),
+            flash: flash::take(&web.session, web.tr).await,
+            alert: None,
+            rows,
+        })
+    }
 }
 
 /// `GET /app/accounts/{account_id}/settings/custom_roles/new`.
@@ -259,8 +269,8 @@ async fn update_custom_role(
     }
 }
 
-/// `POST /app/accounts/{account_id}/settings/custom_roles/{id}/delete`: the role's members
-/// become plain agents.
+/// `POST /app/accounts/{account_id}/settings/custom_roles/{id}/delete`: refused (409, the list
+/// with the reason) while members hold the role.
 async fn delete_custom_role(
     State(app): State<AppState>,
     web: WebCtx,
@@ -269,7 +279,18 @@ async fn delete_custom_role(
 ) -> Result<Response> {
     web.ctx.require(Permission::CustomRoleManage)?;
     let role = custom::get(&app, &web.ctx, CustomRoleId(id)).await?;
-    custom::delete(&app, &web.ctx, role.id).await?;
-    flash::set(&web.session, Flash::RoleDeleted(role.name)).await?;
-    Ok(see_other(htmx, &list_url(&web)))
+    match custom::delete(&app, &web.ctx, role.id).await {
+        Ok(()) => {
+            flash::set(&web.session, Flash::RoleDeleted(role.name)).await?;
+            Ok(see_other(htmx, &list_url(&web)))
+        }
+        Err(crate::error::Error::Conflict(_)) => {
+            let mut page = CustomRolesPage::load(&app, &web).await?;
+            page.alert = Some(web.tr.t1("custom-roles-delete-held", "name", role.name));
+            let mut response = session::no_store(page.into_response());
+            *response.status_mut() = axum::http::StatusCode::CONFLICT;
+            Ok(response)
+        }
+        Err(e) => Err(e),
+    }
 }

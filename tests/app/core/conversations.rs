@@ -1206,3 +1206,77 @@ async fn custom_attribute_values_are_checked_against_their_definition_and_old_ba
         assert_eq!(response.json()["payload"], json!([]), "{key}");
     }
 }
+
+#[tokio::test]
+async fn creating_a_conversation_needs_the_rights_of_what_it_does() {
+    // Arrange: Lia sees unassigned conversations and her own, and contacts; Rui only
+    // unassigned conversations (no contacts).
+    let (app, acme, inbox) = setup().await;
+    let queue = app
+        .api(
+            Method::POST,
+            &acme.api("/custom_roles"),
+            &acme.admin,
+            Some(json!({"name": "Fila com contatos", "permissions": ["conversation_unassigned_manage", "contact_manage"]})),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .expect("role");
+    let lia = app
+        .add_member(
+            &acme,
+            "Lia",
+            Role::Agent,
+            Some(atende::ids::CustomRoleId(queue)),
+        )
+        .await;
+    let no_contacts = create_role(&app, &acme, Permission::ConversationUnassignedManage).await;
+    let rui = app
+        .add_member(&acme, "Rui", Role::Agent, Some(no_contacts))
+        .await;
+    app.add_to_inbox(&acme, inbox, &lia).await;
+    app.add_to_inbox(&acme, inbox, &rui).await;
+    let other = app.add_member(&acme, "Outro", Role::Agent, None).await;
+    let team = app
+        .api(
+            Method::POST,
+            &acme.api("/teams"),
+            &acme.admin,
+            Some(json!({"name": "Vendas"})),
+        )
+        .await
+        .json()["id"]
+        .clone();
+    let contact = app
+        .create_contact(&acme, inbox, "Cliente", "+5511988887777")
+        .await;
+    let create = |user: crate::support::accounts::TestUser, extra: Value| {
+        let app = &app;
+        let path = acme.api("/conversations");
+        let mut body = json!({"inbox_id": inbox, "contact_id": contact["id"]});
+        for (k, v) in extra.as_object().expect("object") {
+            body[k] = v.clone();
+        }
+        async move { app.api(Method::POST, &path, &user, Some(body)).await }
+    };
+    // Act
+    let assigned_to_other = create(lia.clone(), json!({"assignee_id": other.id})).await;
+    let with_team = create(lia.clone(), json!({"team_id": team})).await;
+    let without_contacts = create(rui.clone(), json!({})).await;
+    let to_herself = create(lia.clone(), json!({"assignee_id": lia.id})).await;
+    let plain = create(lia.clone(), json!({})).await;
+    // Assert: each refusal is the one the separate action gives, and creates nothing.
+    assert_eq!(assigned_to_other.status, 401, "{}", assigned_to_other.text);
+    assert_eq!(with_team.status, 401, "{}", with_team.text);
+    assert_eq!(without_contacts.status, 401, "{}", without_contacts.text);
+    assert!(!without_contacts.text.contains("Cliente"));
+    assert_eq!(to_herself.status, 200, "{}", to_herself.text);
+    assert_eq!(plain.status, 200, "{}", plain.text);
+    let count: i64 = sqlx::query_scalar("select count(*) from conversations where account_id = $1")
+        .bind(acme.id.0)
+        .fetch_one(app.db())
+        .await
+        .expect("count");
+    assert_eq!(count, 2);
+}

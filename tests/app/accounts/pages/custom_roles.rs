@@ -157,7 +157,7 @@ async fn editing_a_role_replaces_its_permissions() {
 }
 
 #[tokio::test]
-async fn deleting_a_role_makes_its_members_plain_agents() {
+async fn a_role_members_still_hold_is_not_deleted_until_they_have_another() {
     // Arrange: Bia has the role.
     let app = TestApp::spawn().await;
     let acme = app.create_account("Acme").await;
@@ -180,28 +180,40 @@ async fn deleting_a_role_makes_its_members_plain_agents() {
     let list = browser.get(&acme.page("/settings/custom_roles")).await;
     assert!(
         list.text.contains(
-            r#"data-confirm="Excluir a função “Vendas”? O único membro com ela passa a ser agente comum.""#
+            r#"data-confirm="Excluir a função “Vendas”? Um membro ainda tem esta função: dê outra a ele antes, ou a exclusão será recusada.""#
         ),
         "{}",
         list.text
     );
+    let delete = acme.page(&format!("/settings/custom_roles/{id}/delete"));
     // Act
-    let deleted = browser
-        .post_form(
-            &acme.page(&format!("/settings/custom_roles/{id}/delete")),
-            &[],
-        )
-        .await;
+    let refused = browser.post_form(&delete, &[]).await;
     // Assert
-    assert_see_other(&deleted, &acme.page("/settings/custom_roles"));
-    let after = browser.get(&acme.page("/settings/custom_roles")).await;
-    assert!(after.text.contains("A função “Vendas” foi excluída."));
-    assert!(roles_json(&app, &acme).await.is_empty());
+    assert_eq!(refused.status, 409, "{}", refused.text);
+    assert!(
+        refused.text.contains("Vendas não foi excluída"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(roles_json(&app, &acme).await.len(), 1);
     let profile = app
         .api(Method::GET, "/api/v1/profile", &bia, None)
         .await
         .json();
-    assert_eq!(profile["accounts"][0]["custom_role_id"], Value::Null);
+    assert_eq!(profile["accounts"][0]["custom_role_id"], json!(id));
+    // Given another role, the role goes.
+    let moved = browser
+        .post_form(
+            &acme.page(&format!("/settings/agents/{}", bia.id)),
+            &[("role", "agent"), ("custom_role_id", "")],
+        )
+        .await;
+    assert_eq!(moved.status, 303, "{}", moved.text);
+    let deleted = browser.post_form(&delete, &[]).await;
+    assert_see_other(&deleted, &acme.page("/settings/custom_roles"));
+    let after = browser.get(&acme.page("/settings/custom_roles")).await;
+    assert!(after.text.contains("A função “Vendas” foi excluída."));
+    assert!(roles_json(&app, &acme).await.is_empty());
     assert_eq!(agent_json(&app, &acme, &bia).await["role"], "agent");
 }
 
