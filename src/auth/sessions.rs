@@ -101,7 +101,8 @@ impl SessionStore for PgSessionStore {
     }
 }
 
-/// Deletes expired sessions and login failures older than a day, then schedules its next run
+/// Deletes expired sessions, expired password-reset links and login failures older than a day
+/// (sign-in and reset throttling look back an hour at most), then schedules its next run
 /// an hour later. Scheduled once per database by [`crate::jobs::registry`] under [`Self::KEY`].
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct DeleteExpiredSessions;
@@ -128,12 +129,17 @@ impl Job for DeleteExpiredSessions {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        let resets = sqlx::query!("delete from password_resets where expires_at <= $1", now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         let next = JobSpec::at(now + chrono::Duration::hours(1)).keyed(Self::KEY);
         crate::jobs::enqueue(&mut tx, now, &Self, next).await?;
         tx.commit().await?;
         tracing::info!(
             sessions,
             login_failures = failures,
+            password_resets = resets,
             "deleted expired sessions"
         );
         Ok(())
