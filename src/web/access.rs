@@ -17,11 +17,11 @@ use tower_sessions::Session;
 
 use super::extract::PageLocale;
 use super::form::{FormErrors, PageForm};
-use super::login::client_ip;
+use super::login::{client_ip, refusal, with_retry_after};
 use super::session;
 use crate::accounts::invitations::{self, Opened};
 use crate::accounts::recovery;
-use crate::auth::login::{self, SignInError};
+use crate::auth::login;
 use crate::error::{Error, FieldErrors, Result};
 use crate::i18n::Locale;
 use crate::ids::AccountId;
@@ -160,7 +160,7 @@ async fn accept_invitation(
     if opened.existing_user {
         let client = client_ip(&app, peer, &headers);
         let email = opened.invitation.email.clone();
-        let refusal = match login::sign_in(&app, &email, &form.password, client).await? {
+        let refused = match login::sign_in(&app, &email, &form.password, client).await? {
             Ok(user) => match invitations::accept_as_user(&app, account_id, &token, &user).await {
                 Ok(()) => {
                     session::sign_in(&session, &user).await?;
@@ -169,23 +169,12 @@ async fn accept_invitation(
                 Err(Error::NotFound) => return Ok(invalid_link(tr)),
                 Err(e) => return Err(e),
             },
-            Err(SignInError::Invalid) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                tr.t("invitation-wrong-password"),
-            ),
-            Err(SignInError::Throttled { retry_after_secs }) => (
-                StatusCode::TOO_MANY_REQUESTS,
-                tr.t1(
-                    "login-throttled",
-                    "minutes",
-                    retry_after_secs.div_ceil(60) as i64,
-                ),
-            ),
-            Err(SignInError::Busy) => (StatusCode::TOO_MANY_REQUESTS, tr.t("login-busy")),
+            Err(refused) => refused,
         };
+        let (status, message) = refusal(tr, &refused, "invitation-wrong-password");
         let mut page_ = InvitationPage::new(tr, opened);
-        page_.error = Some(refusal.1);
-        return Ok(page(page_, refusal.0));
+        page_.error = Some(message);
+        return Ok(with_retry_after(page(page_, status), &refused));
     }
     match invitations::accept_as_new_user(
         &app,

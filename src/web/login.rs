@@ -151,29 +151,41 @@ async fn sign_in(
             session::sign_in(&session, &user).await?;
             Ok(Redirect::to(safe_next(&form.next).unwrap_or("/app")).into_response())
         }
-        Err(SignInError::Invalid) => {
-            let page = LoginPage::new(tr, form.email, form.next, Some(tr.t("login-invalid")));
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
-        }
-        Err(SignInError::Busy) => {
-            let page = LoginPage::new(tr, form.email, form.next, Some(tr.t("login-busy")));
-            let mut response = (StatusCode::TOO_MANY_REQUESTS, page).into_response();
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(1));
-            Ok(response)
-        }
-        Err(SignInError::Throttled { retry_after_secs }) => {
-            let minutes = retry_after_secs.div_ceil(60) as i64;
-            let error = tr.t1("login-throttled", "minutes", minutes);
-            let page = LoginPage::new(tr, form.email, form.next, Some(error));
-            let mut response = (StatusCode::TOO_MANY_REQUESTS, page).into_response();
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-            Ok(response)
+        Err(refused) => {
+            let (status, message) = refusal(tr, &refused, "login-invalid");
+            let page = LoginPage::new(tr, form.email, form.next, Some(message));
+            Ok(with_retry_after((status, page).into_response(), &refused))
         }
     }
+}
+
+/// The status and sentence of a refused sign-in; `invalid` names the sentence for a wrong
+/// password (pages word it for what they ask).
+pub(super) fn refusal(tr: Locale, refused: &SignInError, invalid: &str) -> (StatusCode, String) {
+    match refused {
+        SignInError::Invalid => (StatusCode::UNPROCESSABLE_ENTITY, tr.t(invalid)),
+        SignInError::Busy => (StatusCode::TOO_MANY_REQUESTS, tr.t("login-busy")),
+        SignInError::Throttled { retry_after_secs } => {
+            let minutes = retry_after_secs.div_ceil(60) as i64;
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                tr.t1("login-throttled", "minutes", minutes),
+            )
+        }
+    }
+}
+
+/// Adds `Retry-After` to the answer of a throttled or busy sign-in.
+pub(super) fn with_retry_after(mut response: Response, refused: &SignInError) -> Response {
+    let seconds = match refused {
+        SignInError::Invalid => return response,
+        SignInError::Busy => 1,
+        SignInError::Throttled { retry_after_secs } => *retry_after_secs,
+    };
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
 }
 
 /// `POST /logout`.

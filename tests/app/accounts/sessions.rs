@@ -3,8 +3,6 @@
 //! stays on this site, sessions and live streams that end everywhere at once, a cap on streams,
 //! and "forgot password" by e-mail.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use atende::accounts::model::Role;
@@ -140,37 +138,15 @@ async fn password_checks_are_bounded_and_the_excess_waits_then_gets_429() {
     assert_eq!(failures, 0);
 }
 
-/// Log lines written on this test's thread (the test and the server share its runtime).
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("lock").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn forwarded_addresses_that_are_not_trusted_are_warned_about_once() {
     let app = TestApp::spawn().await;
     let acme = app.create_account("Acme").await;
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter("warn")
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let guard = tracing::subscriber::set_default(subscriber);
+    let (captured, guard) = crate::support::logs::capture("warn");
     post_login(&app, &acme.admin.email, "guess", Some("203.0.113.5")).await;
     post_login(&app, &acme.admin.email, "guess", Some("203.0.113.6")).await;
     drop(guard);
-    let logs = String::from_utf8_lossy(&captured.0.lock().expect("lock")).into_owned();
+    let logs = captured.text();
     assert_eq!(
         logs.matches("ATENDE_TRUST_FORWARDED_FOR is off").count(),
         1,

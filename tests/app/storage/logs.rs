@@ -1,31 +1,7 @@
 //! A file link is a credential: requests for it are logged and counted without its signature.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use super::{Store, bytes};
-
-/// Log lines written on this test's thread (the test and the server share a current-thread
-/// runtime), at debug level: the request span's fields and tower-http's request events.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("lock").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().expect("lock")).into_owned()
-    }
-}
+use crate::support::logs;
 
 /// The token segment of a `/files/<id>/<token>/<name>` link.
 fn token(url: &str) -> String {
@@ -43,14 +19,7 @@ async fn file_requests_are_logged_without_their_signature() {
         .expect("attachment id");
     let url = s.latest_data_url(&s.acme, s.conversation).await;
     let path = &url[url.find("/files/").expect("path")..];
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter("info,tower_http=debug,atende=debug")
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let guard = tracing::subscriber::set_default(subscriber);
+    let (captured, guard) = logs::capture("info,tower_http=debug,atende=debug");
 
     // Act: a good link, and one with a wrong signature.
     let served = s.app.get(path).await;

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod browser;
 pub mod cluster;
 pub mod core;
+pub mod logs;
 pub mod receiver;
 pub mod smtp;
 
