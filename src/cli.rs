@@ -79,6 +79,9 @@ struct ServeArgs {
     /// get 429. Default: the number of CPUs.
     #[arg(long, env = "ATENDE_PASSWORD_CHECKS")]
     password_checks: Option<usize>,
+    /// Live streams (open pages) one user may hold in this process; one more is a 429.
+    #[arg(long, env = "ATENDE_STREAMS_PER_USER", default_value_t = crate::realtime::STREAMS_PER_USER)]
+    streams_per_user: usize,
     /// Internal ranges webhooks may reach anyway (comma-separated CIDRs, e.g. 10.0.0.0/8).
     #[arg(long, env = "ATENDE_OUTBOUND_ALLOW", default_value = "")]
     outbound_allow: String,
@@ -320,6 +323,7 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
     if let Some(checks) = args.password_checks {
         config.password_checks = checks.max(1);
     }
+    config.streams_per_user = args.streams_per_user.max(1);
     config.outbound = crate::outbound::OutboundPolicy::parse(&args.outbound_allow)
         .map_err(|e| anyhow::anyhow!(e))?;
     config.storage = crate::storage::StorageSettings {

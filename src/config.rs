@@ -100,6 +100,8 @@ pub struct Config {
     pub password_checks: usize,
     /// How long a sign-in waits for a password check slot before it is answered 429.
     pub password_wait: Duration,
+    /// Live streams one user may hold open in this process.
+    pub streams_per_user: usize,
     /// Internal address ranges outbound requests (webhooks) may reach anyway.
     pub outbound: crate::outbound::OutboundPolicy,
     /// Outgoing e-mail; `None` when `ATENDE_SMTP_HOST` is unset (e-mail actions then fail
@@ -127,6 +129,7 @@ impl Config {
             trust_forwarded_for: false,
             password_checks: std::thread::available_parallelism().map_or(2, |n| n.get()),
             password_wait: Duration::from_secs(2),
+            streams_per_user: crate::realtime::STREAMS_PER_USER,
             outbound: crate::outbound::OutboundPolicy::default(),
             smtp: None,
             storage: crate::storage::StorageSettings::default(),

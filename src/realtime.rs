@@ -171,9 +171,9 @@ pub enum HubMessage {
     Resync,
 }
 
-/// Live streams one user may hold open in one process (tabs and devices together). Each
-/// stream costs a connection, a receiver and a check per event; the cap keeps one user (or a
-/// stolen session in a loop) from holding thousands.
+/// Live streams one user may hold open in one process by default (tabs and devices together,
+/// `ATENDE_STREAMS_PER_USER`). Each stream costs a connection, a receiver and a check per
+/// event; the cap keeps one user (or a stolen session in a loop) from holding thousands.
 pub const STREAMS_PER_USER: usize = 10;
 
 /// The process's fan-out point.
@@ -213,12 +213,11 @@ impl Drop for StreamSlot {
 }
 
 impl Hub {
-    /// A slot for one more stream of `user`, or `None` when they hold
-    /// [`STREAMS_PER_USER`] already.
-    pub fn open_stream(&self, user: UserId) -> Option<StreamSlot> {
+    /// A slot for one more stream of `user`, or `None` when they hold `cap` already.
+    pub fn open_stream(&self, user: UserId, cap: usize) -> Option<StreamSlot> {
         let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
         let n = open.entry(user).or_default();
-        if *n >= STREAMS_PER_USER {
+        if *n >= cap {
             return None;
         }
         *n += 1;

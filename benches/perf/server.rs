@@ -110,6 +110,8 @@ impl Server {
                 "bench-secret-key-bench-secret-key-0123",
             )
             .env("ATENDE_OUTBOUND_ALLOW", "127.0.0.0/8")
+            // The streams scenario opens 25 tabs for each of its 20 agents.
+            .env("ATENDE_STREAMS_PER_USER", "25")
             .env("ATENDE_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

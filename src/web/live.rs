@@ -32,6 +32,10 @@ use crate::state::AppState;
 const REPLAY_LIMIT: i64 = 500;
 /// A stream writes at most this much at once; the rest follows in the next write.
 const WRITE_LIMIT: usize = 64 * 1024;
+/// How long a stream gathers events after the first of a burst before writing them: one write
+/// and one wake-up per stream for a burst, at the cost of this much latency (delivery stays far
+/// under the 100 ms budget).
+const GATHER: Duration = Duration::from_millis(20);
 /// A comment line keeps idle connections open through proxies.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
@@ -153,8 +157,9 @@ impl Stream {
         }
     }
 
-    /// The next write: what the first waiting message gives, plus whatever else is already
-    /// waiting (so a burst of events is one write, not one per event).
+    /// The next write: what the first waiting message gives, plus whatever else arrives within
+    /// [`GATHER`] of it (so a burst of events is one write and one wake-up of this stream, not
+    /// one per event).
     async fn next(&mut self) -> Option<Bytes> {
         if self.ended {
             return None;
@@ -169,40 +174,63 @@ impl Stream {
                 message = self.receiver.recv() => message,
                 _ = tokio::time::sleep(KEEP_ALIVE) => return Some(Bytes::from_static(b":\n\n")),
             };
-            let mut step = self.step(first).await;
-            loop {
-                match step {
-                    Step::Write(frame) => out.extend_from_slice(&frame),
-                    Step::Resync => out.extend_from_slice(&resync()),
-                    Step::End => {
-                        self.ended = true;
-                        return (!out.is_empty()).then(|| out.freeze());
-                    }
-                    Step::Nothing => {}
-                }
-                if out.len() >= WRITE_LIMIT {
-                    break;
-                }
-                step = match self.receiver.try_recv() {
-                    Ok(message) => self.step(Ok(message)).await,
-                    Err(TryRecvError::Lagged(n)) => self.step(Err(RecvError::Lagged(n))).await,
-                    Err(TryRecvError::Closed) => Step::End,
-                    Err(TryRecvError::Empty) => break,
-                };
+            let step = self.step(first).await;
+            if self.take(step, &mut out) {
+                self.drain(&mut out).await;
             }
-            if !out.is_empty() {
-                return Some(out.freeze());
+            if out.is_empty() {
+                if self.ended {
+                    return None;
+                }
+                continue;
+            }
+            if !self.ended && out.len() < WRITE_LIMIT {
+                tokio::select! {
+                    _ = self.shutdown.cancelled() => return Some(out.freeze()),
+                    _ = tokio::time::sleep(GATHER) => {}
+                }
+                self.drain(&mut out).await;
+            }
+            return Some(out.freeze());
+        }
+    }
+
+    /// Adds what a step writes to `out`; false when the stream ended.
+    fn take(&mut self, step: Step, out: &mut BytesMut) -> bool {
+        match step {
+            Step::Write(frame) => out.extend_from_slice(&frame),
+            Step::Resync => out.extend_from_slice(&resync()),
+            Step::End => {
+                self.ended = true;
+                return false;
+            }
+            Step::Nothing => {}
+        }
+        true
+    }
+
+    /// Takes every message already waiting, up to [`WRITE_LIMIT`] bytes of output.
+    async fn drain(&mut self, out: &mut BytesMut) {
+        while out.len() < WRITE_LIMIT {
+            let step = match self.receiver.try_recv() {
+                Ok(message) => self.step(Ok(message)).await,
+                Err(TryRecvError::Lagged(n)) => self.step(Err(RecvError::Lagged(n))).await,
+                Err(TryRecvError::Closed) => Step::End,
+                Err(TryRecvError::Empty) => return,
+            };
+            if !self.take(step, out) {
+                return;
             }
         }
     }
 }
 
-/// `GET /app/accounts/{account_id}/events`. A user holds at most
-/// [`realtime::STREAMS_PER_USER`] open streams in this process; one more is a 429.
+/// `GET /app/accounts/{account_id}/events`. A user holds at most `ATENDE_STREAMS_PER_USER`
+/// ([`realtime::STREAMS_PER_USER`]) open streams in this process; one more is a 429.
 async fn stream_events(State(app): State<AppState>, web: WebCtx, headers: HeaderMap) -> Response {
     let (user, account) = (web.ctx.user.id, web.ctx.account_id);
     let auth_version = web.ctx.user.auth_version;
-    let Some(slot) = app.hub.open_stream(user) else {
+    let Some(slot) = app.hub.open_stream(user, app.config.streams_per_user) else {
         tracing::warn!(user.id = %user, "live stream refused: too many open for this user");
         let mut response = axum::http::StatusCode::TOO_MANY_REQUESTS.into_response();
         response

@@ -272,7 +272,7 @@ async fn a_user_holds_a_bounded_number_of_live_streams() {
     let browser = app.browser();
     browser.sign_in(&acme.admin).await;
     let mut streams = Vec::new();
-    for _ in 0..atende::realtime::STREAMS_PER_USER {
+    for _ in 0..app.state.config.streams_per_user {
         streams.push(browser.sse(&acme.page("/events"), None).await);
     }
     let refused = browser.get(&acme.page("/events")).await;
