@@ -1,9 +1,13 @@
 //! Outbound HTTP to addresses users configure (webhook targets, later attachment links), guarded
 //! against server-side request forgery: loopback, private, link-local, shared, multicast,
-//! documentation and other internal ranges are refused after DNS resolution and on every
-//! redirect. Operators whose integrations live on an internal network (a WhatsApp gateway or n8n
-//! beside Atende) allow ranges with `ATENDE_OUTBOUND_ALLOW`; cloud metadata addresses stay
-//! refused even then.
+//! documentation and other internal ranges are refused after DNS resolution, including the IPv6
+//! forms that carry an IPv4 address inside them (IPv4-compatible `::/96`, 6to4 `2002::/16`,
+//! Teredo `2001::/32`, NAT64 `64:ff9b::/96` and `64:ff9b:1::/48`). Redirects are not followed: a
+//! signed delivery never travels to an address that was not checked. Whatever the reason a
+//! target is refused (no such host, or an internal one), the user reads the same sentence, so the
+//! check cannot be used to learn which internal names exist. Operators whose integrations live on
+//! an internal network (a WhatsApp gateway or n8n beside Atende) allow ranges with
+//! `ATENDE_OUTBOUND_ALLOW`; cloud metadata addresses stay refused even then.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
@@ -16,8 +20,11 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Total timeout of outbound requests.
 pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(10);
-/// Redirects followed at most.
-pub const MAX_REDIRECTS: usize = 3;
+/// What a user reads when a target's host name cannot be used: the same for a name that does not
+/// resolve and for one that resolves only to internal addresses (no DNS oracle).
+pub fn refused_host(host: &str) -> String {
+    format!("host {host} does not resolve to a public address")
+}
 
 /// Which addresses outbound requests may reach.
 #[derive(Clone, Debug, Default)]
@@ -73,8 +80,13 @@ fn internal(ip: IpAddr) -> bool {
             v6.is_unspecified()
                 || v6.is_loopback()
                 || v6.is_multicast()
+                || segments[..6] == [0, 0, 0, 0, 0, 0] // IPv4-compatible (::/96, deprecated)
+                || segments[0] == 0x2002 // 6to4: an IPv4 address in bits 16-48
+                || (segments[0] == 0x2001 && segments[1] == 0) // Teredo: a tunnelled IPv4 client
+                || segments[..3] == [0x64, 0xff9b, 1] // local-use NAT64 (64:ff9b:1::/48)
                 || (segments[0] & 0xfe00) == 0xfc00 // unique local
                 || (segments[0] & 0xffc0) == 0xfe80 // link-local
+                || (segments[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
                 || (segments[0] == 0x2001 && segments[1] == 0x0db8) // documentation
         }
     }
@@ -112,7 +124,8 @@ impl OutboundPolicy {
     }
 
     /// Checks a URL before a request: http(s) only; a literal IP must be permitted; a host name
-    /// must resolve to at least one permitted address. Returns a sentence for the user.
+    /// must resolve to at least one permitted address. Returns a sentence for the user, the same
+    /// ([`refused_host`]) whether the host name is unknown or internal.
     pub async fn check_url(&self, url: &str) -> Result<url::Url, String> {
         let parsed = url::Url::parse(url.trim()).map_err(|_| "is not a valid URL".to_owned())?;
         if !matches!(parsed.scheme(), "http" | "https") {
@@ -125,12 +138,10 @@ impl OutboundPolicy {
             Some(url::Host::Domain(host)) => {
                 let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
                     .await
-                    .map_err(|_| format!("host {host} could not be resolved"))?
+                    .map_err(|_| refused_host(host))?
                     .collect();
                 if !addresses.iter().any(|a| self.permits(a.ip())) {
-                    return Err(format!(
-                        "host {host} resolves only to internal addresses, which are not allowed"
-                    ));
+                    return Err(refused_host(host));
                 }
             }
             None => return Err("has no host".into()),
@@ -139,6 +150,7 @@ impl OutboundPolicy {
     }
 
     fn check_ip(&self, ip: IpAddr) -> Result<(), String> {
+        // A literal address is the user's own text: naming it tells nothing new.
         if self.permits(ip) {
             Ok(())
         } else {
@@ -175,29 +187,14 @@ impl Resolve for GuardedResolver {
     }
 }
 
-/// The HTTP client for user-configured targets: the guarded resolver, no system proxy, a literal
-/// IP check on every redirect hop, at most three redirects, 5 s to connect, 10 s in all.
+/// The HTTP client for user-configured targets: the guarded resolver, no system proxy, no
+/// redirects (a 3xx is the answer; signature headers never reach a second host), 5 s to connect,
+/// 10 s in all.
 pub fn guarded_client(policy: Arc<OutboundPolicy>) -> reqwest::Client {
-    let redirect_policy = policy.clone();
-    let redirects = reqwest::redirect::Policy::custom(move |attempt| {
-        if attempt.previous().len() > MAX_REDIRECTS {
-            return attempt.error("too many redirects");
-        }
-        let refused = match attempt.url().host() {
-            Some(url::Host::Ipv4(ip)) => !redirect_policy.permits(IpAddr::V4(ip)),
-            Some(url::Host::Ipv6(ip)) => !redirect_policy.permits(IpAddr::V6(ip)),
-            _ => false,
-        };
-        if refused {
-            attempt.error("redirect to an internal address refused")
-        } else {
-            attempt.follow()
-        }
-    });
     reqwest::Client::builder()
         .no_proxy()
         .dns_resolver(GuardedResolver { policy })
-        .redirect(redirects)
+        .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(TOTAL_TIMEOUT)
         .user_agent(concat!("Atende/", env!("CARGO_PKG_VERSION")))
@@ -239,6 +236,17 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
             "64:ff9b::a00:1",
+            // IPv6 forms that embed or tunnel an IPv4 address, and deprecated site-local.
+            "::7f00:1",
+            "::a00:1",
+            "::808:808",
+            "2002:7f00:1::1",
+            "2002:808:808::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "64:ff9b:1::a00:1",
+            "64:ff9b:1:ffff::1",
+            "fec0::1",
+            "feff::1",
         ] {
             assert!(!policy.permits(ip(refused)), "{refused}");
         }
@@ -248,6 +256,9 @@ mod tests {
             "200.160.2.3",
             "2606:4700:4700::1111",
             "::ffff:8.8.8.8",
+            "64:ff9b::808:808",
+            "2001:4860:4860::8888",
+            "2800:3f0:4001:80d::200e",
         ] {
             assert!(policy.permits(ip(allowed)), "{allowed}");
         }
@@ -286,6 +297,19 @@ mod tests {
             "decimal IPv4 is 127.0.0.1"
         );
         assert!(policy.check_url("not a url").await.is_err());
+        // One sentence for a host name that does not resolve and one that resolves only inside:
+        // the answer tells nothing about which internal names exist.
+        let unknown = policy.check_url("http://no-such-host.invalid/hook").await;
+        let internal = policy.check_url("http://localhost/hook").await;
+        assert_eq!(
+            unknown.err().as_deref(),
+            Some("host no-such-host.invalid does not resolve to a public address")
+        );
+        assert_eq!(
+            internal.err().as_deref(),
+            Some("host localhost does not resolve to a public address")
+        );
+        assert!(policy.check_url("http://[fec0::1]/hook").await.is_err());
         assert!(policy.check_url("http://8.8.8.8/hook").await.is_ok());
         let local = OutboundPolicy::parse("127.0.0.0/8").expect("policy");
         assert!(local.check_url("http://localhost:9/hook").await.is_ok());

@@ -539,6 +539,16 @@ async fn send(
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse::<i64>().ok())
                 .map(|secs| now + Duration::seconds(secs.clamp(1, 6 * 3600)));
+            if status.is_redirection() {
+                // Not followed: the signed body would travel to a host nobody checked.
+                return (
+                    code,
+                    Verdict::Permanent(format!(
+                        "HTTP {}: redirects are not followed; use the final address",
+                        status.as_u16()
+                    )),
+                );
+            }
             let reason = format!("HTTP {}", status.as_u16());
             if status.as_u16() == 429 || status.is_server_error() {
                 (code, Verdict::Transient(reason, retry_after))

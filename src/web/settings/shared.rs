@@ -207,13 +207,11 @@ pub fn field_message(tr: Locale, field: &str, message: &str) -> Option<String> {
             let address = between(m, "points to the internal address ", ",").unwrap_or_default();
             tr.t1("form-error-url-internal", "address", address)
         }
-        (_, m) if m.starts_with("host ") && m.ends_with("could not be resolved") => {
-            let host = between(m, "host ", " could not").unwrap_or_default();
-            tr.t1("form-error-url-unresolved", "host", host)
-        }
-        (_, m) if m.starts_with("host ") && m.contains("resolves only to internal addresses") => {
-            let host = between(m, "host ", " resolves").unwrap_or_default();
-            tr.t1("form-error-url-internal-host", "host", host)
+        (_, m)
+            if m.starts_with("host ") && m.ends_with(" does not resolve to a public address") =>
+        {
+            let host = between(m, "host ", " does not").unwrap_or_default();
+            tr.t1("form-error-url-host", "host", host)
         }
         ("subscriptions", "Invalid events") => tr.t("form-error-events"),
         ("title", m) if m.starts_with("is invalid (only") => tr.t("form-error-label-title"),
@@ -259,10 +257,9 @@ mod tests {
                 "url",
                 "points to the internal address 10.1.2.3, which is not allowed",
             ),
-            ("url", "host nowhere.invalid could not be resolved"),
             (
-                "webhook_url",
-                "host intranet.test resolves only to internal addresses, which are not allowed",
+                "url",
+                "host nowhere.invalid does not resolve to a public address",
             ),
             ("subscriptions", "Invalid events"),
             (
@@ -312,7 +309,7 @@ mod tests {
         let host = form::field_message(
             Locale::En,
             "url",
-            "host nowhere.invalid could not be resolved",
+            "host nowhere.invalid does not resolve to a public address",
         );
         assert!(host.contains("nowhere.invalid"), "{host}");
     }

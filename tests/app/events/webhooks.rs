@@ -625,3 +625,56 @@ async fn a_delivery_survives_a_kill_between_enqueue_and_delivery() {
     drop(restarted);
     crate::support::cluster::drop_database(db).await;
 }
+
+#[tokio::test]
+async fn a_redirect_is_not_followed_and_the_signature_never_reaches_the_second_host() {
+    let app = TestApp::spawn().await;
+    let acme = app.create_account("Acme").await;
+    let elsewhere = Receiver::start(&[]).await;
+    // A target that answers every delivery with a 307 to another host (here another port).
+    let location = elsewhere.url.clone();
+    let redirecting = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move || {
+            let location = location.clone();
+            async move {
+                (
+                    axum::http::StatusCode::TEMPORARY_REDIRECT,
+                    [(axum::http::header::LOCATION, location)],
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, redirecting).await });
+    let webhook = create_webhook(&app, &acme, &url, &["message_created"]).await;
+    conversation_with_message(&app, &acme).await;
+    app.run_jobs().await;
+    app.clock().advance(chrono::Duration::days(2));
+    app.run_jobs().await;
+    assert!(
+        elsewhere.received().is_empty(),
+        "nothing reaches the redirect's target"
+    );
+    let log = app
+        .api(
+            Method::GET,
+            &acme.api(&format!("/webhooks/{}/deliveries", webhook["id"])),
+            &acme.admin,
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(log["payload"][0]["state"], "failed", "{log}");
+    assert_eq!(log["payload"][0]["last_status"], 307, "{log}");
+    assert!(
+        log["payload"][0]["last_error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("redirects are not followed"),
+        "{log}"
+    );
+}
