@@ -69,6 +69,21 @@ struct ServeArgs {
     /// dies loses its jobs to others after this long.
     #[arg(long, env = "ATENDE_JOB_LEASE", default_value_t = 10)]
     job_lease: u64,
+    /// Jobs of one account this process runs at once; the rest of the account's due jobs wait
+    /// their turn behind other accounts' (default: all worker slots but one).
+    #[arg(long, env = "ATENDE_JOBS_PER_ACCOUNT")]
+    jobs_per_account: Option<usize>,
+    /// Days event snapshots, webhook deliveries, automation runs and dead jobs are kept (0
+    /// keeps them for ever).
+    #[arg(long, env = "ATENDE_RETENTION_DAYS", default_value_t = crate::retention::DEFAULT_DAYS)]
+    retention_days: u32,
+    /// Macro runs one account may start per minute; more are a 429.
+    #[arg(long, env = "ATENDE_MACRO_RUNS_PER_MINUTE", default_value_t = crate::limits::MACRO_RUNS_PER_MINUTE)]
+    macro_runs_per_minute: u32,
+    /// Webhook and e-mail actions (automation rules and macros) one account may send per
+    /// minute; more wait for the next minute.
+    #[arg(long, env = "ATENDE_OUTBOUND_ACTIONS_PER_MINUTE", default_value_t = crate::limits::OUTBOUND_ACTIONS_PER_MINUTE)]
+    outbound_actions_per_minute: u32,
     /// Database connections this process keeps at most.
     #[arg(long, env = "ATENDE_DB_POOL", default_value_t = 20)]
     db_pool: u32,
@@ -314,6 +329,10 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
     config.secret_key = args.secret_key;
     config.workers = WorkerSettings {
         concurrency: args.workers,
+        per_account: args
+            .jobs_per_account
+            .unwrap_or(args.workers.saturating_sub(1))
+            .max(1),
         lease: std::time::Duration::from_secs(args.job_lease.max(1)),
         ..WorkerSettings::default()
     };
@@ -324,6 +343,11 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
         config.password_checks = checks.max(1);
     }
     config.streams_per_user = args.streams_per_user.max(1);
+    config.retention_days = args.retention_days;
+    config.limits = crate::limits::Limits {
+        macro_runs_per_minute: args.macro_runs_per_minute.max(1),
+        outbound_actions_per_minute: args.outbound_actions_per_minute.max(1),
+    };
     config.outbound = crate::outbound::OutboundPolicy::parse(&args.outbound_allow)
         .map_err(|e| anyhow::anyhow!(e))?;
     config.storage = crate::storage::StorageSettings {

@@ -46,6 +46,9 @@ pub struct WorkerSettings {
     pub lease: Duration,
     /// Longest a single job may run before it is cancelled and retried.
     pub job_timeout: Duration,
+    /// Jobs of one account this process runs at once (`ATENDE_JOBS_PER_ACCOUNT`; by default all
+    /// slots but one, so another account's job always finds a slot).
+    pub per_account: usize,
 }
 
 impl Default for WorkerSettings {
@@ -55,6 +58,7 @@ impl Default for WorkerSettings {
             poll_interval: Duration::from_secs(5),
             lease: Duration::from_secs(10),
             job_timeout: Duration::from_secs(120),
+            per_account: 3,
         }
     }
 }
@@ -102,6 +106,10 @@ pub struct Config {
     pub password_wait: Duration,
     /// Live streams one user may hold open in this process.
     pub streams_per_user: usize,
+    /// Days logs that copy conversation content are kept; 0 keeps them (see [`crate::retention`]).
+    pub retention_days: u32,
+    /// Per-account rates of macro runs and outbound actions.
+    pub limits: crate::limits::Limits,
     /// Internal address ranges outbound requests (webhooks) may reach anyway.
     pub outbound: crate::outbound::OutboundPolicy,
     /// Outgoing e-mail; `None` when `ATENDE_SMTP_HOST` is unset (e-mail actions then fail
@@ -130,6 +138,8 @@ impl Config {
             password_checks: std::thread::available_parallelism().map_or(2, |n| n.get()),
             password_wait: Duration::from_secs(2),
             streams_per_user: crate::realtime::STREAMS_PER_USER,
+            retention_days: crate::retention::DEFAULT_DAYS,
+            limits: crate::limits::Limits::default(),
             outbound: crate::outbound::OutboundPolicy::default(),
             smtp: None,
             storage: crate::storage::StorageSettings::default(),

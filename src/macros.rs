@@ -19,6 +19,7 @@ use crate::automation::files::{self, AutomationFile, FileOwner};
 use crate::error::{Error, FieldErrors, Result};
 use crate::ids::{AccountId, UserId};
 use crate::jobs::{self, Job, JobError, JobSpec};
+use crate::limits::{self, Rate, Reserved};
 use crate::state::AppState;
 use crate::text_enum;
 
@@ -415,12 +416,33 @@ pub async fn execute(
         conversation_ids: ids,
         run: uuid::Uuid::new_v4(),
     };
-    let mut conn = app.db.acquire().await?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let limits = &app.config.limits;
+    match limits::reserve(&mut tx, limits, ctx.account_id, Rate::MacroRuns, 1, now).await? {
+        Reserved::Taken(_) => {}
+        refused => {
+            let next = match refused {
+                Reserved::Exhausted { next } => next,
+                _ => limits::window_start(now) + chrono::TimeDelta::minutes(1),
+            };
+            let wait = (next - now).num_seconds().max(1);
+            return Err(Error::TooManyRequests {
+                retry_after_secs: wait as u64,
+                message: format!(
+                    "this account has run {} macros in the last minute, its limit; try again in {wait} s",
+                    limits.macro_runs_per_minute
+                )
+                .into(),
+            });
+        }
+    }
     let spec = JobSpec {
         account_id: Some(ctx.account_id),
         ..JobSpec::default()
     };
-    jobs::enqueue(&mut conn, app.clock.now(), &job, spec).await?;
+    jobs::enqueue(&mut tx, now, &job, spec).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -471,7 +493,46 @@ impl Job for Execute {
             macro_name: found.name.clone(),
             run: self.run,
         };
-        for display_id in &self.conversation_ids {
+        let units = actions::outbound_units(&parsed);
+        for (done, display_id) in self.conversation_ids.iter().enumerate() {
+            let now = app.clock.now();
+            let mut conn = app.db.acquire().await?;
+            let limits = &app.config.limits;
+            match limits::reserve(
+                &mut conn,
+                limits,
+                self.account_id,
+                Rate::OutboundActions,
+                units,
+                now,
+            )
+            .await?
+            {
+                Reserved::Taken(_) => {}
+                Reserved::Exhausted { next } => {
+                    // The account used its minute of webhook and e-mail actions: the remaining
+                    // conversations get the macro then, in the same execution.
+                    let rest = Execute {
+                        account_id: self.account_id,
+                        macro_id: self.macro_id,
+                        user_id: self.user_id,
+                        conversation_ids: self.conversation_ids[done..].to_vec(),
+                        run: self.run,
+                    };
+                    let spec = JobSpec {
+                        account_id: Some(self.account_id),
+                        ..JobSpec::at(next)
+                    };
+                    jobs::enqueue(&mut conn, now, &rest, spec).await?;
+                    tracing::info!(macro.id = found.id, conversations = rest.conversation_ids.len(), %next, "macro waits for the account's next minute of webhook and e-mail actions");
+                    return Ok(());
+                }
+                Reserved::TooLarge => {
+                    tracing::warn!(macro.id = found.id, units, "macro not run: it takes more webhook and e-mail actions than an account may take per minute");
+                    return Ok(());
+                }
+            }
+            drop(conn);
             let results = actions::run_all(&app, &actor, *display_id, &parsed, &origin).await;
             let failed: Vec<String> = results
                 .iter()

@@ -21,7 +21,7 @@ mod variables;
 use askama::Template;
 use axum::Router;
 use axum::extract::Request;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 
@@ -71,6 +71,7 @@ pub fn error_page(status: StatusCode, tr: Locale) -> Response {
             tr.t("error-forbidden-title"),
             tr.t("error-forbidden-message"),
         ),
+        StatusCode::TOO_MANY_REQUESTS => (tr.t("error-busy-title"), tr.t("error-busy-message")),
         s if s.is_client_error() => (tr.t("error-bad-request-title"), String::new()),
         _ => (tr.t("error-internal-title"), tr.t("error-internal-message")),
     };
@@ -93,7 +94,12 @@ async fn html_errors(request: Request, next: Next) -> Response {
             } else {
                 response.status()
             };
-            error_page(status, tr)
+            let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
+            let mut page = error_page(status, tr);
+            if let Some(value) = retry_after {
+                page.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            page
         }
         _ => response,
     }

@@ -185,9 +185,10 @@ async fn claims(db: &sqlx::PgPool, expect: usize) -> Stats {
     let mut took = Vec::new();
     for _ in 0..200 {
         let t = Instant::now();
-        let got = atende::jobs::worker::claim(db, "bench", Utc::now(), Duration::from_secs(10), 16)
-            .await
-            .expect("claim");
+        let got =
+            atende::jobs::worker::claim(db, "bench", Utc::now(), Duration::from_secs(10), 16, 16)
+                .await
+                .expect("claim");
         took.push(t.elapsed());
         assert_eq!(got.len(), expect, "jobs claimed");
     }

@@ -15,6 +15,8 @@ error-forbidden-message = Your role does not allow you to open this page. Ask an
 error-internal-title = Something went wrong
 error-internal-message = The error was recorded. Try again in a moment.
 error-bad-request-title = Invalid request
+error-busy-title = Too many requests
+error-busy-message = This account reached its limit for the minute. Wait a moment and try again.
 
 nav-label = Main
 nav-home = Home

@@ -15,6 +15,8 @@ error-forbidden-message = Sua função não permite abrir esta página. Peça a 
 error-internal-title = Algo deu errado
 error-internal-message = O erro foi registrado. Tente novamente em instantes.
 error-bad-request-title = Requisição inválida
+error-busy-title = Muitas solicitações
+error-busy-message = O limite desta conta por minuto foi atingido. Aguarde um pouco e tente de novo.
 
 nav-label = Principal
 nav-home = Início

@@ -858,23 +858,41 @@ async fn send_transcript(
     }
     let account_id = actor.account_id();
     let rendered = render_for(app, actor, display_id, list).await?;
-    let mut recipients = Vec::new();
+    let mut candidates = Vec::new();
     let mut skipped = Vec::new();
     for address in rendered.split(',').map(str::trim).filter(|a| !a.is_empty()) {
         if mail::valid_address(address) {
-            if !recipients
+            if !candidates
                 .iter()
                 .any(|r: &String| r.eq_ignore_ascii_case(address))
             {
-                recipients.push(address.to_owned());
+                candidates.push(address.to_owned());
             }
         } else {
-            skipped.push(address.to_owned());
+            skipped.push(format!("{address} (not an e-mail address)"));
+        }
+    }
+    if candidates.is_empty() {
+        return Err(format!(
+            "no valid address in \"{rendered}\" (the variables may be empty)"
+        ));
+    }
+    // No open relay: a transcript goes only to the account's own contacts and members.
+    let known = known_addresses(app, account_id, &candidates).await?;
+    let mut recipients = Vec::new();
+    for address in candidates {
+        if known.contains(&address.to_lowercase()) {
+            recipients.push(address);
+        } else {
+            skipped.push(format!(
+                "{address} (not a contact or member of this account)"
+            ));
         }
     }
     if recipients.is_empty() {
         return Err(format!(
-            "no valid address in \"{rendered}\" (the variables may be empty)"
+            "no address in \"{rendered}\" belongs to a contact or member of this account; skipped {}",
+            skipped.join(", ")
         ));
     }
     let (text, html) = transcript(app, actor, display_id).await?;
@@ -895,6 +913,47 @@ async fn send_transcript(
         detail.push_str(&format!("; skipped {}", skipped.join(", ")));
     }
     Ok(detail)
+}
+
+/// Of `addresses`, those (lowercased) that are e-mails of the account's contacts or members.
+async fn known_addresses(
+    app: &AppState,
+    account_id: AccountId,
+    addresses: &[String],
+) -> Result<Vec<String>, String> {
+    // Stored contact addresses keep the case they were typed in; try both spellings so the
+    // unique index answers.
+    let mut spellings: Vec<String> = addresses.to_vec();
+    spellings.extend(addresses.iter().map(|a| a.to_lowercase()));
+    sqlx::query_scalar!(
+        r#"select lower(c.email) as "email!" from contacts c
+           where c.account_id = $1 and c.email = any($2)
+           union
+           select u.email from users u
+           join account_users au on au.user_id = u.id and au.account_id = $1
+           where u.email = any($2)"#,
+        account_id.0,
+        &spellings
+    )
+    .fetch_all(&app.db)
+    .await
+    .map_err(|e| failed(e.into()))
+}
+
+/// Webhook and e-mail actions among `actions`: what a run takes of the account's
+/// per-minute outbound rate ([`crate::limits::Rate::OutboundActions`]).
+pub fn outbound_units(actions: &[Action]) -> u32 {
+    actions
+        .iter()
+        .filter(|a| {
+            matches!(
+                a,
+                Action::SendWebhookEvent(_)
+                    | Action::SendEmailToTeam { .. }
+                    | Action::SendEmailTranscript(_)
+            )
+        })
+        .count() as u32
 }
 
 /// The conversation's public messages as text and HTML (private notes and activity left out).

@@ -26,6 +26,7 @@ use crate::events::{Consumer, Event};
 use crate::i18n::Locale;
 use crate::ids::AccountId;
 use crate::jobs::{self, Job, JobError, JobSpec, KeyMode};
+use crate::limits::{self, Rate, Reserved};
 use crate::state::AppState;
 
 /// The events consumer that evaluates automation rules.
@@ -224,8 +225,18 @@ impl RunActions {
         now: chrono::DateTime<chrono::Utc>,
         account_id: AccountId,
     ) -> anyhow::Result<()> {
-        let spec = JobSpec::default()
-            .keyed_with(Self::key(account_id), KeyMode::Preserve)
+        Self::wake_at(conn, now, now, account_id).await
+    }
+
+    /// Makes the account's action runner due at `at` at the latest (an earlier wake stands).
+    pub async fn wake_at(
+        conn: &mut PgConnection,
+        now: chrono::DateTime<chrono::Utc>,
+        at: chrono::DateTime<chrono::Utc>,
+        account_id: AccountId,
+    ) -> anyhow::Result<()> {
+        let spec = JobSpec::at(at)
+            .keyed_with(Self::key(account_id), KeyMode::Earliest)
             .for_account(account_id);
         jobs::enqueue(conn, now, &RunActions { account_id }, spec).await?;
         Ok(())
@@ -269,12 +280,39 @@ impl Job for RunActions {
         .await?;
         let Some(locale) = locale else { return Ok(()) };
         let locale = Locale::parse(&locale).unwrap_or_default();
+        self.drain(&app, locale, started).await?;
+        // Runs that wait for the account's next minute of outbound actions wake the runner then.
+        let deferred = sqlx::query_scalar!(
+            "select min(deferred_until) from automation_runs
+             where account_id = $1 and state = 'pending' and deferred_until > $2",
+            self.account_id.0,
+            app.clock.now()
+        )
+        .fetch_one(&app.db)
+        .await?;
+        if let Some(at) = deferred {
+            let mut conn = app.db.acquire().await?;
+            Self::wake_at(&mut conn, app.clock.now(), at, self.account_id).await?;
+        }
+        Ok(())
+    }
+}
+
+impl RunActions {
+    /// Takes the account's pending runs in rounds until none is left or the budget is spent.
+    async fn drain(
+        &self,
+        app: &AppState,
+        locale: Locale,
+        started: std::time::Instant,
+    ) -> Result<(), JobError> {
         loop {
             let taken = sqlx::query_as!(
                 Taken,
                 r#"with taken as (
                        update automation_runs set state = 'running'
                        where id in (select id from automation_runs where account_id = $1 and state = 'pending'
+                                      and (deferred_until is null or deferred_until <= $3)
                                     order by id limit $2 for update skip locked)
                        returning id, rule_id, event_id, conversation_id
                    )
@@ -286,7 +324,8 @@ impl Job for RunActions {
                    left join conversations c on c.account_id = $1 and c.id = t.conversation_id
                    order by t.id"#,
                 self.account_id.0,
-                ACTION_BATCH
+                ACTION_BATCH,
+                app.clock.now()
             )
             .fetch_all(&app.db)
             .await?;
@@ -307,7 +346,10 @@ impl Job for RunActions {
                     let app = app.clone();
                     async move {
                         for run in runs {
-                            let results = run_actions(&app, account_id, locale, &run).await;
+                            let Some(results) = run_actions(&app, account_id, locale, &run).await?
+                            else {
+                                continue;
+                            };
                             sqlx::query!(
                                 "update automation_runs set results = $2, state = 'done', finished_at = $3
                                  where id = $1",
@@ -319,14 +361,14 @@ impl Job for RunActions {
                             .await?;
                             tracing::info!(rule.id = run.rule_id, event.id = run.event_id, "automation rule ran");
                         }
-                        Ok::<(), sqlx::Error>(())
+                        Ok::<(), anyhow::Error>(())
                     }
                 })
                 .buffer_unordered(CONVERSATIONS_AT_ONCE)
                 .collect::<Vec<_>>()
                 .await
                 .into_iter()
-                .collect::<Result<Vec<()>, sqlx::Error>>()?;
+                .collect::<Result<Vec<()>, anyhow::Error>>()?;
             if !full {
                 return Ok(());
             }
@@ -339,21 +381,63 @@ impl Job for RunActions {
     }
 }
 
+/// Runs one matched rule's actions and returns their results, or `None` when the run takes
+/// webhook or e-mail actions and the account has used its minute of them: the run is then put
+/// back, untouched, until the next minute.
 async fn run_actions(
     app: &AppState,
     account_id: AccountId,
     locale: Locale,
     run: &Taken,
-) -> Vec<ActionResult> {
+) -> anyhow::Result<Option<Vec<ActionResult>>> {
     let Some(display_id) = run.display_id else {
-        return vec![ActionResult {
+        return Ok(Some(vec![ActionResult {
             action_name: "actions".into(),
             ok: false,
             detail: "the conversation no longer exists".into(),
-        }];
+        }]));
     };
-    match actions::parse(&run.actions, Owner::Rule) {
+    Ok(Some(match actions::parse(&run.actions, Owner::Rule) {
         Ok(parsed) => {
+            let units = actions::outbound_units(&parsed);
+            let now = app.clock.now();
+            let mut conn = app.db.acquire().await?;
+            let limits = &app.config.limits;
+            match limits::reserve(
+                &mut conn,
+                limits,
+                account_id,
+                Rate::OutboundActions,
+                units,
+                now,
+            )
+            .await?
+            {
+                Reserved::Taken(_) => {}
+                Reserved::Exhausted { next } => {
+                    sqlx::query!(
+                        "update automation_runs set state = 'pending', deferred_until = $2
+                         where id = $1",
+                        run.id,
+                        next
+                    )
+                    .execute(&mut *conn)
+                    .await?;
+                    tracing::info!(rule.id = run.rule_id, %next, "rule run waits for the account's next minute of webhook and e-mail actions");
+                    return Ok(None);
+                }
+                Reserved::TooLarge => {
+                    return Ok(Some(vec![ActionResult {
+                        action_name: "actions".into(),
+                        ok: false,
+                        detail: format!(
+                            "not run: the rule takes {units} webhook and e-mail actions, more than the {} an account may take per minute (ATENDE_OUTBOUND_ACTIONS_PER_MINUTE)",
+                            limits.outbound_actions_per_minute
+                        ),
+                    }]));
+                }
+            }
+            drop(conn);
             let actor = Actor::Automation {
                 account_id,
                 rule_id: run.rule_id,
@@ -373,5 +457,5 @@ async fn run_actions(
             ok: false,
             detail: format!("invalid rule: {}", errors.full_message()),
         }],
-    }
+    }))
 }

@@ -33,6 +33,7 @@ impl Registry {
         registry.register::<crate::automation::files::DeleteUnownedFiles>();
         registry.register::<crate::storage::RemoveFiles>();
         registry.register::<crate::storage::SweepRemovals>();
+        registry.register::<crate::retention::Prune>();
         registry
     }
 
@@ -111,5 +112,11 @@ pub(crate) async fn schedule_periodic(app: &AppState) -> anyhow::Result<()> {
         ..JobSpec::default()
     };
     super::enqueue(&mut conn, now, &crate::storage::SweepRemovals, removals).await?;
+    let retention = JobSpec {
+        key: Some(crate::retention::Prune::KEY.to_owned()),
+        key_mode: KeyMode::Preserve,
+        ..JobSpec::default()
+    };
+    super::enqueue(&mut conn, now, &crate::retention::Prune, retention).await?;
     Ok(())
 }

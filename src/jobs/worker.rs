@@ -50,39 +50,80 @@ pub enum Outcome {
     Dead,
 }
 
-/// Claims up to `limit` due jobs for `worker`, oldest run time first, holding them for
-/// `lease`. A pending job whose key is running elsewhere is skipped until that run ends. One
-/// index range scan, whatever the number of pending jobs; the claimed rows are updated by
-/// primary key (`id = any(array(...))`: a join here was planned, generically, as a hash join
-/// over the whole table once a million timers waited).
+/// Claims up to `limit` due jobs for `worker`, holding them for `lease`, fairly across accounts:
+/// each account with due jobs offers its oldest ones, never more than `per_account` at once in
+/// this worker (counting what it already runs), and the offers are taken oldest first. So one
+/// account's thousands of due jobs take at most its share of the slots, and another account's
+/// timer finds a free one. Jobs of no account (periodic sweeps) are taken oldest first beside
+/// them. A pending job whose key is running elsewhere is skipped until that run ends.
+///
+/// The accounts are enumerated with a skip scan of `jobs_account_due_idx` (one index probe per
+/// account with pending jobs), and each account's offer is one range of it, so the cost does
+/// not grow with the backlog. The claimed rows are updated by primary key (`id =
+/// any(array(...))`: a join here was planned, generically, as a hash join over the whole table
+/// once a million timers waited).
 pub async fn claim(
     pool: &PgPool,
     worker: &str,
     now: DateTime<Utc>,
     lease: Duration,
     limit: i64,
+    per_account: usize,
 ) -> anyhow::Result<Vec<Claimed>> {
     let lease_until = now + chrono::Duration::from_std(lease)?;
+    let per_account = i64::try_from(per_account.max(1)).unwrap_or(i64::MAX);
     let mut jobs = sqlx::query_as!(
         Claimed,
-        "with next as (
-             select j.id from jobs j
-             where j.state = 'pending' and j.run_at <= $1
-               and (j.key is null
-                    or not exists (select 1 from jobs r where r.state = 'running' and r.lock_key = j.key))
-             order by j.run_at, j.id
-             limit $4
-             for update of j skip locked
-         )
-         update jobs set state = 'running', locked_by = $2, lease_until = $3,
-                         attempts = jobs.attempts + 1, lock_key = jobs.key, key = null
-         where jobs.id = any(array(select id from next))
-         returning jobs.id, jobs.kind, jobs.payload, jobs.attempts, jobs.max_attempts, jobs.queue,
-                   jobs.lock_key, jobs.account_id",
+        r#"with recursive accounts as (
+               (select j.account_id from jobs j
+                where j.state = 'pending' and j.account_id is not null
+                order by j.account_id limit 1)
+               union all
+               select (select j.account_id from jobs j
+                       where j.state = 'pending' and j.account_id > a.account_id
+                       order by j.account_id limit 1)
+               from accounts a where a.account_id is not null
+           ), busy as (
+               select account_id, count(*) as n from jobs
+               where state = 'running' and locked_by = $2 and account_id is not null
+               group by account_id
+           ), offers as (
+               select o.id, o.run_at
+               from accounts a
+               left join busy b on b.account_id = a.account_id
+               cross join lateral (
+                   select j.id, j.run_at from jobs j
+                   where j.state = 'pending' and j.account_id = a.account_id and j.run_at <= $1
+                     and (j.key is null
+                          or not exists (select 1 from jobs r where r.state = 'running' and r.lock_key = j.key))
+                   order by j.run_at, j.id
+                   limit greatest(least($5 - coalesce(b.n, 0), $4), 0)
+                   for update of j skip locked
+               ) o
+               where a.account_id is not null
+           ), system as (
+               select j.id, j.run_at from jobs j
+               where j.state = 'pending' and j.account_id is null and j.run_at <= $1
+                 and (j.key is null
+                      or not exists (select 1 from jobs r where r.state = 'running' and r.lock_key = j.key))
+               order by j.run_at, j.id
+               limit $4
+               for update of j skip locked
+           ), chosen as (
+               select id from (select id, run_at from offers union all select id, run_at from system) c
+               order by run_at, id
+               limit $4
+           )
+           update jobs set state = 'running', locked_by = $2, lease_until = $3,
+                           attempts = jobs.attempts + 1, lock_key = jobs.key, key = null
+           where jobs.id = any(array(select id from chosen))
+           returning jobs.id, jobs.kind, jobs.payload, jobs.attempts, jobs.max_attempts, jobs.queue,
+                     jobs.lock_key, jobs.account_id"#,
         now,
         worker,
         lease_until,
-        limit
+        limit,
+        per_account
     )
     .fetch_all(pool)
     .await?;
@@ -339,6 +380,7 @@ pub async fn run_due_jobs(app: &AppState) -> anyhow::Result<usize> {
             app.clock.now(),
             app.config.workers.lease,
             1,
+            app.config.workers.per_account,
         )
         .await?;
         let Some(job) = claimed.into_iter().next() else {
@@ -352,6 +394,12 @@ pub async fn run_due_jobs(app: &AppState) -> anyhow::Result<usize> {
         );
     }
     Ok(runs)
+}
+
+/// Takes back jobs whose lease ran out by the application's clock, as every worker's heartbeat
+/// does (for tests and tools that run jobs without a worker).
+pub async fn reclaim_expired(app: &AppState) -> anyhow::Result<()> {
+    heartbeat(app, &format!("reclaim-{}", uuid::Uuid::new_v4())).await
 }
 
 /// Renews the leases this worker holds, and takes back jobs whose lease ran out (their process
@@ -452,6 +500,7 @@ pub async fn run(app: AppState, cancel: CancellationToken, grace: Duration) -> a
                 app.clock.now(),
                 settings.lease,
                 free as i64,
+                settings.per_account,
             )
             .await
             {
@@ -539,16 +588,16 @@ async fn drain(app: &AppState, worker: &str, mut running: JoinSet<()>, grace: Du
 
 /// Gives back every job `worker` holds, without counting the interrupted attempt.
 pub async fn release(app: &AppState, worker: &str) -> anyhow::Result<()> {
-    let held = sqlx::query_scalar!(
-        "select id from jobs where locked_by = $1 and state = 'running'",
+    let held = sqlx::query!(
+        "select id, account_id from jobs where locked_by = $1 and state = 'running'",
         worker
     )
     .fetch_all(&app.db)
     .await?;
     let now = app.clock.now();
     let mut conn = app.db.acquire().await?;
-    for id in &held {
-        give_back(&mut conn, *id, worker, now, None, false).await?;
+    for job in &held {
+        give_back(&mut conn, job.id, worker, now, None, false).await?;
     }
     if !held.is_empty() {
         tracing::info!(jobs = held.len(), "gave back interrupted jobs");

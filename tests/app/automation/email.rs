@@ -54,6 +54,17 @@ async fn a_team_and_a_transcript_are_e_mailed_through_smtp() {
         )
         .await;
     assert_eq!(added.status, 200, "{}", added.text);
+    // Transcripts go only to the account's own contacts and members (no open relay).
+    let manager = s
+        .app
+        .api(
+            Method::POST,
+            &s.acme.api("/contacts"),
+            &s.acme.admin,
+            Some(json!({"name": "Gerente", "email": "gerente@acme.test"})),
+        )
+        .await;
+    assert_eq!(manager.status, 200, "{}", manager.text);
     let rule = s
         .rule(json!({
             "name": "Boletos",

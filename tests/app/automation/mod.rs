@@ -3,6 +3,7 @@
 
 mod actions;
 mod email;
+mod limits;
 mod macros;
 mod matrix;
 mod pages;

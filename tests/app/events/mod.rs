@@ -1,2 +1,3 @@
 mod live;
+mod retention;
 mod webhooks;

@@ -115,7 +115,7 @@ async fn a_claim_reads_one_index_range_even_with_100000_jobs_waiting() {
         .expect("analyze");
     // Act: the worker's own claim, and its plan.
     let started = Instant::now();
-    let claimed = jobs::worker::claim(app.db(), "probe", now, Duration::from_secs(10), 16)
+    let claimed = jobs::worker::claim(app.db(), "probe", now, Duration::from_secs(10), 16, 16)
         .await
         .expect("claim");
     let took = started.elapsed();
@@ -164,7 +164,7 @@ async fn a_job_held_by_a_process_that_died_runs_again_after_its_lease() {
     .await
     .expect("enqueue");
     tx.commit().await.expect("commit");
-    let claimed = jobs::worker::claim(app.db(), "dead-process", due, Duration::from_secs(1), 1)
+    let claimed = jobs::worker::claim(app.db(), "dead-process", due, Duration::from_secs(1), 1, 1)
         .await
         .expect("claim");
     assert_eq!(claimed.len(), 1);
@@ -744,4 +744,210 @@ async fn a_delivery_held_by_a_killed_process_is_sent_by_another() {
     crate::foundation::terminate(&mut second).await;
     pool.close().await;
     crate::support::cluster::drop_database(db).await;
+}
+
+/// Adds `count` due probe jobs of `account`, due since `since`, in one statement.
+async fn flood_jobs(
+    app: &TestApp,
+    account: i64,
+    count: i64,
+    sleep_ms: u64,
+    since: chrono::DateTime<Utc>,
+) {
+    sqlx::query(
+        "insert into jobs (kind, payload, state, run_at, max_attempts, account_id, created_at)
+         select 'test.beat', jsonb_build_object('label', 'flood', 'sleep_ms', $3::bigint), 'pending',
+                $4 + i * interval '1 microsecond', 25, $1, $4
+         from generate_series(1, $2) i",
+    )
+    .bind(account)
+    .bind(count)
+    .bind(sleep_ms as i64)
+    .bind(since)
+    .execute(app.db())
+    .await
+    .expect("flood");
+}
+
+async fn job_states(app: &TestApp, account: i64) -> Vec<(String, i64)> {
+    sqlx::query_as(
+        "select state, count(*) from jobs where account_id = $1 and kind = 'test.beat'
+         group by state order by state",
+    )
+    .bind(account)
+    .fetch_all(app.db())
+    .await
+    .expect("states")
+}
+
+#[tokio::test]
+async fn a_claim_takes_one_accounts_share_and_reaches_the_jobs_behind_its_flood() {
+    // Arrange: Acme has 2,000 due jobs, all older than Globex's one.
+    let app = beat_app(None, None).await;
+    let acme = app.create_account("Acme").await;
+    let globex = app.create_account("Globex").await;
+    let now = app.clock().now();
+    flood_jobs(
+        &app,
+        acme.id.0,
+        2_000,
+        0,
+        now - chrono::Duration::minutes(5),
+    )
+    .await;
+    let mut tx = app.db().begin().await.expect("begin");
+    let globex_job = jobs::enqueue(
+        &mut tx,
+        now,
+        &Beat {
+            label: "globex".into(),
+            ..Beat::default()
+        },
+        JobSpec::default().for_account(globex.id),
+    )
+    .await
+    .expect("enqueue")
+    .expect("id");
+    tx.commit().await.expect("commit");
+    // Act: one claim of four slots, three per account.
+    let claimed = jobs::worker::claim(app.db(), "w1", now, Duration::from_secs(10), 4, 3)
+        .await
+        .expect("claim");
+    // Assert: three of Acme's, the oldest, and Globex's.
+    let mut per_account: Vec<Option<i64>> = claimed.iter().map(|j| j.account_id).collect();
+    per_account.sort();
+    assert_eq!(
+        per_account,
+        vec![
+            Some(acme.id.0),
+            Some(acme.id.0),
+            Some(acme.id.0),
+            Some(globex.id.0)
+        ]
+    );
+    assert!(claimed.iter().any(|j| j.id == globex_job.0));
+    assert_eq!(
+        job_states(&app, acme.id.0).await,
+        vec![("pending".to_owned(), 1_997), ("running".to_owned(), 3)]
+    );
+    // The same process takes no more of Acme's while it holds its share; another one does.
+    let more = jobs::worker::claim(app.db(), "w1", now, Duration::from_secs(10), 4, 3)
+        .await
+        .expect("claim");
+    assert!(more.is_empty(), "{more:?}");
+    let other = jobs::worker::claim(app.db(), "w2", now, Duration::from_secs(10), 4, 3)
+        .await
+        .expect("claim");
+    assert_eq!(other.len(), 3);
+    assert!(other.iter().all(|j| j.account_id == Some(acme.id.0)));
+}
+
+#[tokio::test]
+async fn an_accounts_share_frees_as_its_jobs_end_and_every_job_runs_once() {
+    // Arrange: 50 due jobs of one account; a process took its share of two and died.
+    let app = beat_app(None, None).await;
+    let acme = app.create_account("Acme").await;
+    let now = app.clock().now();
+    flood_jobs(&app, acme.id.0, 50, 0, now - chrono::Duration::minutes(1)).await;
+    let claimed = jobs::worker::claim(app.db(), "gone", now, Duration::from_secs(1), 8, 2)
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 2);
+    assert_eq!(
+        job_states(&app, acme.id.0).await,
+        vec![("pending".to_owned(), 48), ("running".to_owned(), 2)]
+    );
+    // Act: its leases run out; the test's worker takes everything back and runs it.
+    sqlx::query("update jobs set lease_until = $1 where locked_by = 'gone'")
+        .bind(now - chrono::Duration::seconds(1))
+        .execute(app.db())
+        .await
+        .expect("expire");
+    jobs::worker::reclaim_expired(&app.state)
+        .await
+        .expect("reclaim");
+    let ran = app.run_jobs().await;
+    // Assert: every job ran exactly once.
+    assert!(ran >= 50, "ran {ran}");
+    assert_eq!(beats(&app, "flood").await, 50);
+    assert_eq!(job_states(&app, acme.id.0).await, vec![]);
+}
+
+#[tokio::test]
+async fn thirty_thousand_due_jobs_of_one_account_do_not_delay_another_accounts_snooze() {
+    // Arrange: Acme has 30,000 due jobs (5 ms each) that were due before anything of Globex's.
+    let workers = WorkerSettings {
+        concurrency: 4,
+        per_account: 3,
+        poll_interval: Duration::from_millis(500),
+        ..WorkerSettings::default()
+    };
+    let app = beat_app(Some(workers), None).await;
+    let acme = app.create_account("Acme").await;
+    let globex = app.create_account("Globex").await;
+    let inbox = app.create_inbox(&globex, "Suporte").await["id"]
+        .as_i64()
+        .expect("id");
+    let snoozed = app.create_conversation(&globex, inbox, "Caio").await;
+    flood_jobs(
+        &app,
+        acme.id.0,
+        30_000,
+        5,
+        Utc::now() - chrono::Duration::minutes(1),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await; // the workers are into Acme's flood
+    // Act: Globex snoozes a conversation for two seconds.
+    let wake_at = Utc::now().timestamp() + 2;
+    let snooze = app
+        .api(
+            Method::POST,
+            &globex.api(&format!("/conversations/{}/toggle_status", snoozed["id"])),
+            &globex.admin,
+            Some(json!({"status": "snoozed", "snoozed_until": wake_at})),
+        )
+        .await;
+    assert_eq!(snooze.status, 200, "{}", snooze.text);
+    // Assert: the snooze ends within a second of its time while Acme's backlog is still there.
+    wait_until(
+        "Globex's snooze to end",
+        Duration::from_secs(10),
+        || async {
+            let c = app
+                .api(
+                    Method::GET,
+                    &globex.api(&format!("/conversations/{}", snoozed["id"])),
+                    &globex.admin,
+                    None,
+                )
+                .await
+                .json();
+            c["status"] == "open"
+        },
+    )
+    .await;
+    let woke: chrono::DateTime<Utc> = sqlx::query_scalar(
+        "select min(e.created_at) from events e join conversations c on c.id = e.conversation_id
+         where c.account_id = $1 and c.display_id = $2 and e.kind = 'conversation_opened'",
+    )
+    .bind(globex.id.0)
+    .bind(snoozed["id"].as_i64().expect("id"))
+    .fetch_one(app.db())
+    .await
+    .expect("woke");
+    let late = woke - chrono::DateTime::from_timestamp(wake_at, 0).expect("time");
+    assert!(
+        late < chrono::Duration::seconds(1),
+        "the snooze ended {late} late"
+    );
+    eprintln!("flood: the snooze ended {late} after its time");
+    let left: i64 = sqlx::query_scalar(
+        "select count(*) from jobs where account_id = $1 and kind = 'test.beat'",
+    )
+    .bind(acme.id.0)
+    .fetch_one(app.db())
+    .await
+    .expect("left");
+    assert!(left > 25_000, "Acme's flood is still waiting ({left} left)");
 }
