@@ -539,3 +539,43 @@ async fn a_nul_character_in_a_body_or_a_query_is_a_422_naming_where_it_is() {
         .await;
     assert_eq!(created.status, 200, "{}", created.text);
 }
+
+#[tokio::test]
+async fn the_largest_float_survives_the_round_trip_through_jsonb() {
+    // Found by schemathesis: PostgreSQL keeps `-1.7976931348623157e308` exactly and hands it back
+    // as 309 digits, which a parser without exact float parsing rounds past f64::MAX: the write
+    // succeeded and reading the row back answered 500.
+    let app = TestApp::spawn().await;
+    let acme = app.create_account("Acme").await;
+    let inbox = app.create_inbox(&acme, "WhatsApp").await["id"]
+        .as_i64()
+        .expect("id");
+    let attributes = json!({"saldo": -f64::MAX, "limite": f64::MAX, "minimo": f64::MIN_POSITIVE});
+    let created = app
+        .api(
+            Method::POST,
+            &acme.api("/contacts"),
+            &acme.admin,
+            Some(json!({"inbox_id": inbox, "name": "Ana", "additional_attributes": attributes})),
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.text);
+    let id = created.json()["payload"]["contact"]["id"]
+        .as_i64()
+        .expect("id");
+    let shown = app
+        .api(
+            Method::GET,
+            &acme.api(&format!("/contacts/{id}")),
+            &acme.admin,
+            None,
+        )
+        .await;
+    assert_eq!(shown.status, 200, "{}", shown.text);
+    assert_eq!(
+        shown.json()["payload"]["additional_attributes"],
+        attributes,
+        "{}",
+        shown.text
+    );
+}
