@@ -22,7 +22,16 @@ static PT_BR: LanguageIdentifier = langid!("pt-BR");
 
 /// A language the UI ships in.
 #[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
 )]
 pub enum Locale {
     /// Brazilian Portuguese, the default of new accounts.

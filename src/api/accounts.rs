@@ -60,19 +60,24 @@ async fn show_account(State(app): State<AppState>, ApiCtx(ctx): ApiCtx) -> Resul
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 struct AccountParams {
     /// Account name.
+    #[schema(pattern = "\\S")]
     name: Option<String>,
     /// `en` or `pt-BR`.
+    #[schema(value_type = Option<crate::i18n::Locale>)]
     locale: Option<String>,
     /// IANA time zone.
+    #[schema(schema_with = super::schemas::time_zone)]
     timezone: Option<String>,
     /// Chatwoot's `domain` setting; null clears it.
     #[serde(default, deserialize_with = "de::nullable")]
     domain: Option<Option<String>>,
     /// Sender address of account e-mail; null clears it.
     #[serde(default, deserialize_with = "de::nullable")]
+    #[schema(value_type = Option<String>, format = Email)]
     support_email: Option<Option<String>>,
     /// Minutes of inactivity after which conversations resolve; null turns it off.
     #[serde(default, deserialize_with = "de::nullable_id")]
+    #[schema(value_type = Option<i64>, minimum = 10, maximum = 1_438_560)]
     auto_resolve_after: Option<Option<i64>>,
 }
 

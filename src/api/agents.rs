@@ -52,8 +52,10 @@ async fn list_agents(State(app): State<AppState>, ApiCtx(ctx): ApiCtx) -> Result
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 struct AgentParams {
     /// Full name (of a new user).
+    #[schema(pattern = "\\S")]
     name: Option<String>,
     /// Sign-in address (create only): the invitation is sent there.
+    #[schema(format = Email)]
     email: Option<String>,
     /// Built-in role.
     role: Option<Role>,
@@ -67,6 +69,7 @@ struct AgentParams {
     #[schema(value_type = Option<i64>)]
     custom_role_id: Option<Option<CustomRoleId>>,
     /// Refused: the invitee chooses their own password (a 422 on `password`).
+    #[schema(ignore)]
     password: Option<String>,
 }
 
@@ -166,6 +169,7 @@ async fn update_agent(
         (status = 200, description = "Removed (empty body)"),
         (status = 401, response = super::schemas::Unauthorized),
         (status = 404, response = super::schemas::NotFound),
+        (status = 422, response = super::schemas::Unprocessable),
     ),
     security(("api_access_token" = []))
 )]

@@ -93,6 +93,7 @@ fn run_json(r: &Run) -> Value {
 #[schema(as = AutomationRuleParams)]
 struct RuleParams {
     /// Name.
+    #[schema(pattern = "\\S")]
     name: Option<String>,
     /// What it is for (`null` clears it).
     #[serde(default, deserialize_with = "super::de::nullable")]
@@ -100,13 +101,14 @@ struct RuleParams {
     description: Option<Option<String>>,
     /// `conversation_created`, `conversation_updated`, `conversation_opened`,
     /// `conversation_resolved` or `message_created`.
+    #[schema(value_type = Option<crate::automation::EventName>)]
     event_name: Option<String>,
     /// `[{attribute_key, filter_operator, values, query_operator, custom_attribute_type}]`,
     /// evaluated in order with AND binding tighter than OR.
-    #[schema(value_type = Option<Vec<Object>>)]
+    #[schema(value_type = Option<Vec<super::schemas::ConditionInput>>)]
     conditions: Option<Value>,
     /// `[{action_name, action_params}]`, run in order.
-    #[schema(value_type = Option<Vec<Object>>)]
+    #[schema(schema_with = super::schemas::rule_actions)]
     actions: Option<Value>,
     /// Whether it runs.
     #[serde(default, deserialize_with = "super::de::opt_bool")]

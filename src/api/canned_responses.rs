@@ -91,8 +91,10 @@ async fn show_canned_response() -> Error {
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 struct CannedResponseParams {
     /// The `/short_code` typed in the composer.
+    #[schema(pattern = "\\S")]
     short_code: Option<String>,
     /// The text; may use variables such as `{{ contact.name }}`.
+    #[schema(pattern = "\\S")]
     content: Option<String>,
 }
 

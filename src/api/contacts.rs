@@ -280,9 +280,11 @@ struct ContactParams {
     name: Option<Option<String>>,
     /// E-mail; null clears it.
     #[serde(default, deserialize_with = "de::nullable")]
+    #[schema(value_type = Option<String>, format = Email)]
     email: Option<Option<String>>,
     /// Phone number in E.164 (`+5511987654321`); null clears it.
     #[serde(default, deserialize_with = "de::nullable")]
+    #[schema(value_type = Option<String>, pattern = "^\\+?[1-9][0-9]{1,14}$")]
     phone_number: Option<Option<String>>,
     /// External identifier (a WhatsApp JID, a CRM id); null clears it.
     #[serde(default, deserialize_with = "de::nullable")]
@@ -656,6 +658,7 @@ async fn list_notes(
 struct NoteParams {
     /// The note.
     #[serde(default)]
+    #[schema(pattern = "\\S")]
     content: String,
 }
 

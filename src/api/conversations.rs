@@ -322,6 +322,7 @@ struct MessageParam {
 #[schema(as = ConversationCreateParams)]
 struct CreateParams {
     /// The contact inbox's source id (with `inbox_id`).
+    #[schema(pattern = "\\S")]
     source_id: Option<String>,
     /// The inbox (a number or numeric string).
     #[serde(default, deserialize_with = "de::opt_id")]
@@ -922,9 +923,11 @@ struct BulkLabels {
 struct BulkParams {
     /// `Conversation` (the only type).
     #[serde(rename = "type")]
+    #[schema(value_type = Option<super::schemas::BulkType>)]
     kind: Option<String>,
     /// Conversation display ids.
     #[serde(default, deserialize_with = "de::ids")]
+    #[schema(min_items = 1)]
     ids: Vec<i64>,
     /// `status`, `assignee_id`, `team_id` to set (null ids unassign).
     #[serde(default)]

@@ -166,6 +166,7 @@ fn values<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Err
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 struct DefinitionParams {
     /// Label shown in the UI.
+    #[schema(pattern = "\\S")]
     attribute_display_name: Option<String>,
     /// How the value is entered: a name, or Chatwoot's integer (0 `text` to 7 `checkbox`).
     #[serde(default, deserialize_with = "display_type")]
@@ -174,6 +175,7 @@ struct DefinitionParams {
     #[serde(default, deserialize_with = "lenient::nullable")]
     attribute_description: Option<Option<String>>,
     /// The key in `custom_attributes` (letters, digits, `_` and `-`; create only).
+    #[schema(pattern = "^[A-Za-z0-9_-]+$")]
     attribute_key: Option<String>,
     /// `conversation_attribute` (0) or `contact_attribute` (1).
     #[serde(default, deserialize_with = "attribute_model")]

@@ -93,11 +93,13 @@ async fn show_custom_role(
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 struct CustomRoleParams {
     /// Name.
+    #[schema(pattern = "\\S")]
     name: Option<String>,
     /// Description; null clears it.
     #[serde(default, deserialize_with = "de::nullable")]
     description: Option<Option<String>>,
     /// Permission names (`conversation_manage`, `contact_manage`, `label_manage`, ...).
+    #[schema(schema_with = super::schemas::assignable_permissions)]
     permissions: Option<Vec<String>>,
 }
 

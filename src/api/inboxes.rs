@@ -109,6 +109,7 @@ fn nullish(v: Option<Option<String>>) -> Option<Option<String>> {
 struct ChannelParams {
     /// `api` (create only; the only channel created through the API).
     #[serde(rename = "type")]
+    #[schema(value_type = Option<super::schemas::ChannelType>)]
     kind: Option<String>,
     /// Where events of the inbox are POSTed; null or "" clears it.
     #[serde(default, deserialize_with = "de::nullable")]
@@ -124,6 +125,7 @@ struct ChannelParams {
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 struct InboxParams {
     /// Name (required on create).
+    #[schema(pattern = "\\S")]
     name: Option<String>,
     /// The channel (`type` required on create).
     channel: Option<ChannelParams>,
@@ -149,6 +151,7 @@ struct InboxParams {
     #[serde(default, deserialize_with = "de::nullable")]
     out_of_office_message: Option<Option<String>>,
     /// IANA time zone of the working hours.
+    #[schema(schema_with = super::schemas::time_zone)]
     timezone: Option<String>,
     /// A customer message after resolve reopens the conversation.
     #[serde(default, deserialize_with = "de::opt_bool")]
@@ -157,12 +160,13 @@ struct InboxParams {
     #[serde(default, deserialize_with = "de::opt_bool")]
     lock_to_single_conversation: Option<bool>,
     /// `friendly` or `professional`.
+    #[schema(value_type = Option<super::schemas::SenderNameType>)]
     sender_name_type: Option<String>,
     /// Business name shown with `professional` senders.
     #[serde(default, deserialize_with = "de::nullable")]
     business_name: Option<Option<String>>,
-    /// Opening hours, one entry per weekday.
-    #[schema(value_type = Option<Vec<super::schemas::WorkingHour>>)]
+    /// Opening hours: seven entries, one for each `day_of_week` from 0 to 6.
+    #[schema(value_type = Option<Vec<super::schemas::WorkingHour>>, min_items = 7, max_items = 7)]
     working_hours: Option<Vec<WorkingHour>>,
 }
 

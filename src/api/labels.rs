@@ -91,11 +91,13 @@ async fn show_label(
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 struct LabelParams {
     /// Title (stored lowercase).
+    #[schema(pattern = "^[A-Za-z0-9_-]+$")]
     title: Option<String>,
     /// Description; null clears it.
     #[serde(default, deserialize_with = "de::nullable")]
     description: Option<Option<String>>,
     /// `#RRGGBB`.
+    #[schema(pattern = "^#[0-9A-Fa-f]{6}$")]
     color: Option<String>,
     /// Shown in the sidebar.
     #[serde(default, deserialize_with = "de::opt_bool")]

@@ -61,12 +61,14 @@ fn macro_json(m: &Macro) -> Value {
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 struct MacroParams {
     /// Name.
+    #[schema(pattern = "\\S")]
     name: Option<String>,
     /// `personal` (default) or `global` (administrators); Chatwoot's 0/1 work too.
     #[serde(default, deserialize_with = "super::de::opt_text")]
+    #[schema(value_type = Option<crate::macros::Visibility>)]
     visibility: Option<String>,
     /// `[{action_name, action_params}]`, run in order.
-    #[schema(value_type = Option<Vec<Object>>)]
+    #[schema(schema_with = super::schemas::macro_actions)]
     actions: Option<Value>,
 }
 

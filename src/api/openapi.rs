@@ -12,6 +12,7 @@ use axum::extract::Path;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use serde_json::Value;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::Config;
@@ -237,11 +238,163 @@ impl Modify for Finish {
     }
 }
 
-static SPEC: LazyLock<String> = LazyLock::new(|| {
-    ApiDoc::openapi()
-        .to_json()
-        .expect("the OpenAPI document serializes")
-});
+/// What a create refuses to do without. Create and update share one params type whose fields
+/// are all optional (an update changes what it names), so the document of each `POST` that
+/// creates says which fields it needs; a dotted name is a field of a nested object.
+const REQUIRED_ON_CREATE: &[(&str, &[&str])] = &[
+    ("/api/v1/accounts/{account_id}/agents", &["email", "name"]),
+    (
+        "/api/v1/accounts/{account_id}/automation_rules",
+        &["name", "event_name", "actions"],
+    ),
+    (
+        "/api/v1/accounts/{account_id}/canned_responses",
+        &["short_code", "content"],
+    ),
+    (
+        "/api/v1/accounts/{account_id}/contacts/{id}/contact_inboxes",
+        &["inbox_id"],
+    ),
+    (
+        "/api/v1/accounts/{account_id}/contacts/{id}/notes",
+        &["content"],
+    ),
+    (
+        "/api/v1/accounts/{account_id}/custom_attribute_definitions",
+        &["attribute_display_name", "attribute_key"],
+    ),
+    ("/api/v1/accounts/{account_id}/custom_roles", &["name"]),
+    (
+        "/api/v1/accounts/{account_id}/inbox_members",
+        &["inbox_id", "user_ids"],
+    ),
+    (
+        "/api/v1/accounts/{account_id}/inboxes",
+        &["name", "channel", "channel.type"],
+    ),
+    ("/api/v1/accounts/{account_id}/labels", &["title"]),
+    ("/api/v1/accounts/{account_id}/macros", &["name", "actions"]),
+    ("/api/v1/accounts/{account_id}/teams", &["name"]),
+    (
+        "/api/v1/accounts/{account_id}/webhooks",
+        &["url", "subscriptions"],
+    ),
+    (
+        "/api/v1/accounts/{account_id}/variables/preview",
+        &["content"],
+    ),
+    (
+        "/api/v1/accounts/{account_id}/conversations/{id}/messages",
+        &["content"],
+    ),
+    (
+        "/api/v1/accounts/{account_id}/bulk_actions",
+        &["type", "ids"],
+    ),
+];
+
+/// The JSON request body schema of `POST path`.
+fn post_body<'a>(doc: &'a mut Value, path: &str) -> &'a mut Value {
+    doc["paths"][path]["post"]
+        .pointer_mut("/requestBody/content/application~1json/schema")
+        .unwrap_or_else(|| panic!("POST {path} has a JSON body"))
+}
+
+/// The schema `schema` points to (a `$ref` into the components), or itself.
+fn resolved(doc: &Value, schema: &Value) -> Value {
+    match schema["$ref"].as_str() {
+        Some(r) => doc
+            .pointer(r.trim_start_matches('#'))
+            .cloned()
+            .unwrap_or_else(|| panic!("dangling {r}")),
+        None => schema.clone(),
+    }
+}
+
+/// `schema` without its null alternative: `["string", "null"]` → `"string"`, a `oneOf` of a
+/// reference and null → the reference, an enum without null.
+fn non_null(schema: &Value) -> Value {
+    let mut schema = schema.clone();
+    if let Some(alternatives) = schema["oneOf"].as_array()
+        && let [only] = alternatives
+            .iter()
+            .filter(|s| s["type"] != "null")
+            .collect::<Vec<_>>()[..]
+    {
+        return only.clone();
+    }
+    if let Some(types) = schema["type"].as_array() {
+        let types: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
+        schema["type"] = match &types[..] {
+            [one] => one.clone(),
+            _ => Value::Array(types),
+        };
+    }
+    if let Some(values) = schema["enum"].as_array() {
+        schema["enum"] = values.iter().filter(|v| !v.is_null()).cloned().collect();
+    }
+    schema
+}
+
+/// `{"allOf": [base], "required": [...], "properties": {field: non-null}}` for `fields` of
+/// `base` (nested ones through their dotted names).
+fn requiring(doc: &Value, base: &Value, fields: &[&str]) -> Value {
+    let object = resolved(doc, base);
+    let mut required = Vec::new();
+    let mut properties = serde_json::Map::new();
+    for field in fields.iter().filter(|f| !f.contains('.')) {
+        let inner: Vec<&str> = fields
+            .iter()
+            .filter_map(|f| f.strip_prefix(field)?.strip_prefix('.'))
+            .collect();
+        let schema = non_null(&object["properties"][*field]);
+        assert!(!schema.is_null(), "no field {field} in {base}");
+        let schema = if inner.is_empty() {
+            schema
+        } else {
+            requiring(doc, &schema, &inner)
+        };
+        required.push(Value::from(*field));
+        properties.insert((*field).to_owned(), schema);
+    }
+    serde_json::json!({"allOf": [base], "required": required, "properties": properties})
+}
+
+/// The served document: utoipa's, with [`REQUIRED_ON_CREATE`] applied.
+fn document() -> Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serializes");
+    for (path, fields) in REQUIRED_ON_CREATE {
+        let base = post_body(&mut doc, path).clone();
+        let schema = requiring(&doc, &base, fields);
+        *post_body(&mut doc, path) = schema;
+    }
+    // Every API operation refuses malformed input with a 422, whether or not it reads a body:
+    // a NUL character anywhere in the query string is one.
+    for (path, item) in doc["paths"].as_object_mut().expect("paths") {
+        if !path.starts_with("/api/v1/") && !path.starts_with("/public/") {
+            continue;
+        }
+        for operation in item.as_object_mut().expect("path item").values_mut() {
+            if let Some(responses) = operation["responses"].as_object_mut() {
+                responses.entry("422").or_insert_with(
+                    || serde_json::json!({"$ref": "#/components/responses/Unprocessable"}),
+                );
+            }
+        }
+    }
+    // A conversation is created for a contact inbox known by its source id, or for a contact
+    // in an inbox.
+    let body = post_body(&mut doc, "/api/v1/accounts/{account_id}/conversations");
+    let base = body.clone();
+    *body = serde_json::json!({
+        "allOf": [base],
+        "anyOf": [{"required": ["source_id"]}, {"required": ["inbox_id", "contact_id"]}],
+    });
+    doc
+}
+
+static SPEC: LazyLock<String> =
+    LazyLock::new(|| serde_json::to_string(&document()).expect("the OpenAPI document serializes"));
 
 static SWAGGER: LazyLock<Arc<Config<'static>>> = LazyLock::new(|| {
     // The token typed into "Authorize" is kept in memory only (no `persist_authorization`).
@@ -340,11 +493,9 @@ async fn docs_asset(Path(file): Path<String>) -> Response {
 mod tests {
     use std::collections::BTreeSet;
 
-    use serde_json::Value;
-
     use super::*;
 
-    fn document() -> Value {
+    fn served() -> Value {
         serde_json::from_str(&SPEC).expect("JSON")
     }
 
@@ -367,7 +518,7 @@ mod tests {
 
     #[test]
     fn every_reference_resolves_to_a_component() {
-        let doc = document();
+        let doc = served();
         if let Ok(path) = std::env::var("ATENDE_OPENAPI_DUMP") {
             std::fs::write(path, SPEC.as_str()).expect("dump");
         }
@@ -382,7 +533,7 @@ mod tests {
 
     #[test]
     fn operation_ids_are_unique_and_every_operation_has_a_tag_and_a_200_or_404() {
-        let doc = document();
+        let doc = served();
         let mut ids = BTreeSet::new();
         for (path, item) in doc["paths"].as_object().expect("paths") {
             for (method, op) in item.as_object().expect("item") {

@@ -122,11 +122,13 @@ async fn show_profile(State(app): State<AppState>, caller: ApiUser) -> Result<Re
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 struct ProfileParams {
     /// Full name.
+    #[schema(pattern = "\\S")]
     name: Option<String>,
     /// Name shown to customers; null clears it.
     #[serde(default, deserialize_with = "de::nullable")]
     display_name: Option<Option<String>>,
     /// Sign-in address.
+    #[schema(format = Email)]
     email: Option<String>,
     /// Phone number.
     #[serde(default, deserialize_with = "de::nullable")]
@@ -136,12 +138,14 @@ struct ProfileParams {
     message_signature: Option<Option<String>>,
     /// `en`, `pt-BR`, or null (follow the browser).
     #[serde(default, deserialize_with = "de::nullable")]
+    #[schema(value_type = Option<crate::i18n::Locale>)]
     locale: Option<Option<String>>,
     /// UI preferences (stored as given).
     ui_settings: Option<Value>,
     /// The current password (required with `password`).
     current_password: Option<String>,
     /// A new password.
+    #[schema(min_length = 8)]
     password: Option<String>,
     /// Must equal `password` when sent.
     password_confirmation: Option<String>,
@@ -290,6 +294,7 @@ impl Wrapped for ActiveAccountParams {
     responses(
         (status = 200, description = "The user", body = super::schemas::Profile),
         (status = 401, response = super::schemas::Unauthorized),
+        (status = 404, response = super::schemas::NotFound),
         (status = 422, response = super::schemas::Unprocessable),
     ),
     security(("api_access_token" = []))

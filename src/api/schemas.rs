@@ -8,10 +8,13 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
-use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::schema::{
+    ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type,
+};
 use utoipa::{IntoParams, ToResponse, ToSchema};
 
 use crate::accounts::model::{AccountStatus, Availability, Role};
+use crate::automation::actions::{ActionName, Owner};
 use crate::conversations::model::{Priority, Status};
 use crate::custom_attributes::{AttributeModel, DisplayType};
 use crate::filters::Operator;
@@ -103,6 +106,72 @@ pub struct Conflict(ErrorBody);
     example = json!({"error": "Request body is too large"})
 )]
 pub struct PayloadTooLarge(ErrorBody);
+
+// ---------------------------------------------------------------------------------------------
+// Request vocabularies: the values the handlers accept, for request bodies
+
+/// The channel types an inbox can be created with.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelType {
+    /// An API channel: messages arrive and leave through the API and webhooks.
+    Api,
+}
+
+/// How an inbox names the agent on outgoing messages.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SenderNameType {
+    /// The agent's name.
+    Friendly,
+    /// The agent's name and the business name.
+    Professional,
+}
+
+/// The records bulk actions apply to.
+#[derive(Serialize, ToSchema)]
+pub enum BulkType {
+    /// Conversations, by display id.
+    Conversation,
+}
+
+/// The message types an API client may create.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NewMessageType {
+    /// From the contact (API inboxes only).
+    Incoming,
+    /// To the contact.
+    Outgoing,
+    /// A WhatsApp template.
+    Template,
+}
+
+/// How a condition joins the next one.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum QueryOperator {
+    /// Both (binds tighter than `or`).
+    And,
+    /// Either.
+    Or,
+}
+
+/// One condition of a rule, as sent.
+#[derive(Serialize, ToSchema)]
+pub struct ConditionInput {
+    /// The attribute (`content`, `status`, `inbox_id`, `labels`, a custom attribute key, ...).
+    #[schema(pattern = "\\S")]
+    pub attribute_key: String,
+    /// The comparison; each attribute takes the operators that fit it.
+    pub filter_operator: Operator,
+    /// The values compared with.
+    pub values: Vec<Value>,
+    /// Joins this condition to the next; null on the last one.
+    pub query_operator: Option<QueryOperator>,
+    /// `conversation_attribute` or `contact_attribute` for a custom attribute.
+    pub custom_attribute_type: Option<AttributeModel>,
+}
 
 // ---------------------------------------------------------------------------------------------
 // Path parameters shared by many routes
@@ -261,18 +330,23 @@ pub struct Team {
 #[derive(Serialize, ToSchema)]
 pub struct WorkingHour {
     /// 0 (Sunday) to 6 (Saturday).
+    #[schema(minimum = 0, maximum = 6)]
     pub day_of_week: i16,
     /// Closed the whole day.
     pub closed_all_day: bool,
     /// Open the whole day.
     pub open_all_day: bool,
     /// Opening hour.
+    #[schema(minimum = 0, maximum = 23)]
     pub open_hour: Option<i16>,
     /// Opening minute.
+    #[schema(minimum = 0, maximum = 59)]
     pub open_minutes: Option<i16>,
-    /// Closing hour.
+    /// Closing hour (24 is midnight at the end of the day).
+    #[schema(minimum = 0, maximum = 24)]
     pub close_hour: Option<i16>,
     /// Closing minute.
+    #[schema(minimum = 0, maximum = 59)]
     pub close_minutes: Option<i16>,
 }
 
@@ -785,6 +859,7 @@ pub struct ConversationPayloadList {
 #[derive(Serialize, ToSchema)]
 pub struct FilterCondition {
     /// The attribute (`status`, `assignee_id`, `labels`, `name`, a custom attribute key, ...).
+    #[schema(pattern = "\\S")]
     pub attribute_key: String,
     /// The comparison.
     pub filter_operator: Operator,
@@ -799,6 +874,7 @@ pub struct FilterCondition {
 #[derive(Serialize, ToSchema)]
 pub struct FilterRequest {
     /// 1 to 50 conditions.
+    #[schema(min_items = 1, max_items = 50)]
     pub payload: Vec<FilterCondition>,
 }
 
@@ -889,11 +965,12 @@ pub struct CustomAttributesResponse {
 /// `POST …/messages` as JSON. Booleans and ids may be strings.
 #[derive(Serialize, ToSchema)]
 pub struct NewMessage {
-    /// Text.
+    /// Text (required unless the message carries files, which only multipart bodies can).
+    #[schema(pattern = "\\S")]
     pub content: Option<String>,
     /// `outgoing` (default), `incoming` (API inboxes only) or `template`; Chatwoot's integers
     /// (0, 1, 3) are accepted too.
-    #[schema(example = "outgoing")]
+    #[schema(value_type = Option<NewMessageType>, example = "outgoing")]
     pub message_type: Option<String>,
     /// A private note.
     pub private: Option<bool>,
@@ -930,6 +1007,85 @@ pub struct NewMessageMultipart {
     #[serde(rename = "attachments[]")]
     #[schema(schema_with = binary_files)]
     pub attachments: Vec<Vec<u8>>,
+}
+
+/// An IANA time zone name (`America/Sao_Paulo`), or null.
+pub fn time_zone() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some(
+            chrono_tz::TZ_VARIANTS
+                .iter()
+                .map(|tz| Value::from(tz.name()))
+                .chain([Value::Null]),
+        ))
+        .description(Some("IANA time zone"))
+}
+
+/// Webhook subscriptions: at least one of the event names a webhook may subscribe to.
+pub fn webhook_events() -> ArrayBuilder {
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(crate::webhooks::service::SUBSCRIPTIONS)),
+        )
+        .min_items(Some(1))
+        .description(Some("Events to deliver (at least one)"))
+}
+
+/// The actions of a rule or a macro, as sent: at least one, each an action `owner` may use.
+fn actions(owner: Owner) -> ArrayBuilder {
+    let names = ActionName::ALL
+        .iter()
+        .filter(|name| owner.allows(**name))
+        .map(|name| name.as_str());
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .property(
+                    "action_name",
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .enum_values(Some(names)),
+                )
+                .property(
+                    "action_params",
+                    ArrayBuilder::new().description(Some(
+                        "Agent or team ids, label titles, a status, a text, a URL, file ids",
+                    )),
+                )
+                .required("action_name"),
+        )
+        .min_items(Some(1))
+        .description(Some("`[{action_name, action_params}]`, run in order"))
+}
+
+/// A rule's actions.
+pub fn rule_actions() -> ArrayBuilder {
+    actions(Owner::Rule)
+}
+
+/// A macro's actions (no `send_email_to_team`, `open_conversation` or `add_sla`).
+pub fn macro_actions() -> ArrayBuilder {
+    actions(Owner::Macro)
+}
+
+/// The permissions a custom role may hold.
+pub fn assignable_permissions() -> ArrayBuilder {
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(Permission::ASSIGNABLE.iter().map(|p| p.as_str()))),
+        )
+        .description(Some(
+            "Permission names; settings reserved to administrators cannot be given",
+        ))
+}
+
+fn string_or_integer() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::String, Type::Integer]))
 }
 
 fn binary_files() -> ArrayBuilder {
@@ -976,7 +1132,7 @@ pub struct ContactListMeta {
     /// Total matches.
     pub count: i64,
     /// The raw `page` parameter: a string when sent, the integer 1 otherwise.
-    #[schema(value_type = String, example = "1")]
+    #[schema(schema_with = string_or_integer, example = "1")]
     pub current_page: Value,
 }
 

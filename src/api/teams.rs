@@ -100,6 +100,7 @@ async fn show_team(
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 struct TeamParams {
     /// Name.
+    #[schema(pattern = "\\S")]
     name: Option<String>,
     /// Description; null clears it.
     #[serde(default, deserialize_with = "de::nullable")]

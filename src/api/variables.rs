@@ -50,6 +50,7 @@ async fn list_variables(State(app): State<AppState>, ApiCtx(ctx): ApiCtx) -> Res
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct PreviewParams {
     /// The text to render, e.g. `Olá {{ contact.first_name || 'cliente' }}`.
+    #[schema(pattern = "\\S")]
     content: Option<String>,
     /// The conversation's display id (a number or a numeric string); without it only the
     /// writer's and the account's variables are known.

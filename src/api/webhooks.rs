@@ -103,11 +103,13 @@ async fn show_webhook(
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 struct WebhookParams {
     /// Where events are POSTed (internal addresses are refused unless allowed by the operator).
+    #[schema(format = "uri", pattern = "^https?://")]
     url: Option<String>,
     /// Name.
     #[serde(default, deserialize_with = "de::nullable")]
     name: Option<Option<String>>,
     /// Event names (`conversation_created`, `conversation_updated`, `conversation_status_changed`, `message_created`, `message_updated`, `contact_created`, `contact_updated`).
+    #[schema(schema_with = super::schemas::webhook_events)]
     subscriptions: Option<Vec<String>>,
     /// Only events of this inbox; null for the whole account (a number or numeric string).
     #[serde(default, deserialize_with = "de::nullable_id")]

@@ -1,0 +1,22 @@
+"""Schemathesis hooks for `scripts/schemathesis.sh` (loaded through SCHEMATHESIS_HOOKS).
+
+CPython 3.11 before 3.11.8 can raise `SystemError: AST constructor recursion depth mismatch`
+(CPython gh-106905) from `ast.parse` when it runs deep inside a recursive call, and Hypothesis
+parses source to describe a lambda in a strategy's repr while drawing deeply nested bodies. The
+run then reports a Hypothesis "flaky" runtime error that says nothing about the API. A lambda's
+description is only cosmetic, so it falls back to a plain one when the parser fails that way.
+"""
+
+from hypothesis.internal import lambda_sources
+
+_describe = lambda_sources._lambda_description
+
+
+def _lambda_description(f, *args, **kwargs):
+    try:
+        return _describe(f, *args, **kwargs)
+    except SystemError:
+        return "lambda: <unknown>"
+
+
+lambda_sources._lambda_description = _lambda_description
