@@ -65,13 +65,24 @@ pub async fn list_in_account(conn: &mut PgConnection, account_id: AccountId) -> 
 }
 
 async fn list_in(conn: &mut PgConnection, account_id: AccountId) -> Result<Vec<Agent>> {
+    members(conn, account_id, None).await
+}
+
+/// The account's members, all of them or those among `only`, by name.
+async fn members(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    only: Option<&[UserId]>,
+) -> Result<Vec<Agent>> {
+    let only: Option<Vec<i64>> = only.map(|ids| ids.iter().map(|u| u.0).collect());
     let rows = sqlx::query!(
         r#"select u.id, u.name, u.display_name, u.email, au.role as "role: Role", au.custom_role_id,
                   au.availability as "availability: Availability", au.auto_offline, au.created_at
            from account_users au join users u on u.id = au.user_id
-           where au.account_id = $1
+           where au.account_id = $1 and ($2::int8[] is null or au.user_id = any($2))
            order by lower(u.name), u.id"#,
-        account_id.0
+        account_id.0,
+        only.as_deref(),
     )
     .fetch_all(conn)
     .await?;
@@ -93,6 +104,18 @@ async fn list_in(conn: &mut PgConnection, account_id: AccountId) -> Result<Vec<A
         .collect())
 }
 
+/// The members among `users`, in one query (users who are not members are left out).
+pub async fn find_many(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    users: &[UserId],
+) -> Result<Vec<Agent>> {
+    if users.is_empty() {
+        return Ok(Vec::new());
+    }
+    members(conn, account_id, Some(users)).await
+}
+
 /// The account's members and pending invitations (`confirmed: false`), by name: what
 /// `A/agents` and the agents settings page list.
 pub async fn list_with_invitations(app: &AppState, ctx: &AccountCtx) -> Result<Vec<Agent>> {
@@ -110,10 +133,9 @@ pub async fn find(
     account_id: AccountId,
     user_id: UserId,
 ) -> Result<Agent> {
-    list_in(conn, account_id)
+    members(conn, account_id, Some(&[user_id]))
         .await?
-        .into_iter()
-        .find(|a| a.user_id == user_id)
+        .pop()
         .ok_or(Error::NotFound)
 }
 

@@ -12,7 +12,6 @@ use super::auth::{ApiCtx, ApiPath};
 use super::de;
 use super::extract::{ApiJson, ApiParams, QueryPairs, Wrapped};
 use super::json;
-use crate::accounts::agents;
 use crate::auth::context::Actor;
 use crate::contacts::model::Contact;
 use crate::contacts::notes::{self, Note};
@@ -609,23 +608,16 @@ async fn destroy_custom_attributes(
     )
 }
 
-async fn note_json(app: &AppState, actor: &Actor, note: &Note) -> Result<Value> {
-    let user = match note.user_id {
-        Some(user) => agents::find(&mut *app.db.acquire().await?, actor.account_id(), user)
-            .await
-            .ok()
-            .map(|a| json::value(json::agent(&a))),
-        None => None,
-    };
-    Ok(json!({
+fn note_json(actor: &Actor, note: &Note) -> Value {
+    json!({
         "id": note.id,
         "content": note.content,
         "account_id": actor.account_id(),
         "contact_id": note.contact_id,
-        "user": user,
+        "user": note.author.as_ref().map(|a| json::value(json::agent(a))),
         "created_at": note.created_at.timestamp(),
         "updated_at": note.updated_at.timestamp(),
-    }))
+    })
 }
 
 /// `GET A/contacts/{id}/notes`: a bare array, newest first.
@@ -647,10 +639,8 @@ async fn list_notes(
     ApiPath((_, id)): ApiPath<(i64, i64)>,
 ) -> Result<Response> {
     let actor = Actor::Member(ctx);
-    let mut out = Vec::new();
-    for note in notes::list(&app, &actor, ContactId(id)).await? {
-        out.push(note_json(&app, &actor, &note).await?);
-    }
+    let notes = notes::list(&app, &actor, ContactId(id)).await?;
+    let out = notes.iter().map(|note| note_json(&actor, note)).collect();
     Ok(json_body(&Value::Array(out)).into_response())
 }
 
@@ -689,7 +679,7 @@ async fn create_note(
 ) -> Result<Response> {
     let actor = Actor::Member(ctx);
     let note = notes::create(&app, &actor, ContactId(id), &params.content).await?;
-    Ok(json_body(&note_json(&app, &actor, &note).await?).into_response())
+    Ok(json_body(&note_json(&actor, &note)).into_response())
 }
 
 /// `GET A/contacts/{id}/notes/{note_id}`.
@@ -715,7 +705,7 @@ async fn show_note(
 ) -> Result<Response> {
     let actor = Actor::Member(ctx);
     let note = notes::get(&app, &actor, ContactId(id), note).await?;
-    Ok(json_body(&note_json(&app, &actor, &note).await?).into_response())
+    Ok(json_body(&note_json(&actor, &note)).into_response())
 }
 
 /// `PATCH A/contacts/{id}/notes/{note_id}`.
@@ -744,7 +734,7 @@ async fn update_note(
 ) -> Result<Response> {
     let actor = Actor::Member(ctx);
     let note = notes::update(&app, &actor, ContactId(id), note, &params.content).await?;
-    Ok(json_body(&note_json(&app, &actor, &note).await?).into_response())
+    Ok(json_body(&note_json(&actor, &note)).into_response())
 }
 
 /// `DELETE A/contacts/{id}/notes/{note_id}`.

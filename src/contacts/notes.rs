@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::service::find;
+use crate::accounts::agents::{self, Agent};
 use crate::auth::context::Actor;
 use crate::error::{Error, Result};
 use crate::ids::{ContactId, UserId};
@@ -20,6 +21,8 @@ pub struct Note {
     pub content: String,
     /// Its author.
     pub user_id: Option<UserId>,
+    /// The author as a member of the account; `None` once they left it (or for the system).
+    pub author: Option<Agent>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last change.
@@ -34,19 +37,43 @@ fn checked(content: &str) -> Result<String> {
     Ok(content.to_owned())
 }
 
-/// The contact's notes, newest first.
+/// The contact's notes, newest first, with their authors.
 pub async fn list(app: &AppState, actor: &Actor, contact: ContactId) -> Result<Vec<Note>> {
+    read(app, actor, contact, None).await
+}
+
+/// One note.
+pub async fn get(app: &AppState, actor: &Actor, contact: ContactId, id: i64) -> Result<Note> {
+    read(app, actor, contact, Some(id))
+        .await?
+        .pop()
+        .ok_or(Error::NotFound)
+}
+
+/// The contact's notes (or the one note `only`), and their authors in one more query.
+async fn read(
+    app: &AppState,
+    actor: &Actor,
+    contact: ContactId,
+    only: Option<i64>,
+) -> Result<Vec<Note>> {
     actor.require(Permission::ContactManage)?;
     let mut conn = app.db.acquire().await?;
     find(&mut conn, actor.account_id(), contact).await?;
     let rows = sqlx::query!(
         "select id, contact_id, content, user_id, created_at, updated_at from contact_notes
-         where account_id = $1 and contact_id = $2 order by created_at desc, id desc",
+         where account_id = $1 and contact_id = $2 and ($3::int8 is null or id = $3)
+         order by created_at desc, id desc",
         actor.account_id().0,
-        contact.0
+        contact.0,
+        only,
     )
     .fetch_all(&mut *conn)
     .await?;
+    let mut users: Vec<UserId> = rows.iter().filter_map(|r| r.user_id.map(UserId)).collect();
+    users.sort_unstable_by_key(|u| u.0);
+    users.dedup();
+    let authors = agents::find_many(&mut conn, actor.account_id(), &users).await?;
     Ok(rows
         .into_iter()
         .map(|r| Note {
@@ -54,19 +81,14 @@ pub async fn list(app: &AppState, actor: &Actor, contact: ContactId) -> Result<V
             contact_id: ContactId(r.contact_id),
             content: r.content,
             user_id: r.user_id.map(UserId),
+            author: authors
+                .iter()
+                .find(|a| Some(a.user_id.0) == r.user_id)
+                .cloned(),
             created_at: r.created_at,
             updated_at: r.updated_at,
         })
         .collect())
-}
-
-/// One note.
-pub async fn get(app: &AppState, actor: &Actor, contact: ContactId, id: i64) -> Result<Note> {
-    list(app, actor, contact)
-        .await?
-        .into_iter()
-        .find(|n| n.id == id)
-        .ok_or(Error::NotFound)
 }
 
 /// Adds a note written by the acting user.

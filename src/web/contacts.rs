@@ -3,8 +3,6 @@
 //! in an inbox the member may use. Every page needs [`Permission::ContactManage`] (the 403
 //! page otherwise); the services check it again.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
@@ -405,19 +403,15 @@ impl ContactPage {
                     .unwrap_or_default(),
             })
             .collect();
-        let authors: HashMap<i64, String> = crate::accounts::agents::list(app, &web.ctx)
-            .await?
-            .into_iter()
-            .map(|a| (a.user_id.0, a.available_name().to_owned()))
-            .collect();
         let notes = notes::list(app, &actor, contact.id)
             .await?
             .into_iter()
             .map(|n| NoteLine {
                 id: n.id,
                 author: n
-                    .user_id
-                    .and_then(|u| authors.get(&u.0).cloned())
+                    .author
+                    .as_ref()
+                    .map(|a| a.available_name().to_owned())
                     .unwrap_or_default(),
                 time: when(n.created_at),
                 content: n.content,

@@ -1,6 +1,6 @@
 use atende::accounts::model::Role;
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::support::TestApp;
 
@@ -578,4 +578,81 @@ async fn the_largest_float_survives_the_round_trip_through_jsonb() {
         "{}",
         shown.text
     );
+}
+
+#[tokio::test]
+async fn notes_list_each_author_and_a_former_member_as_null() {
+    let app = TestApp::spawn().await;
+    let acme = app.create_account("Acme").await;
+    let caio = app
+        .add_member(&acme, "Caio", Role::Administrator, None)
+        .await;
+    let inbox = app.create_inbox(&acme, "WhatsApp").await["id"]
+        .as_i64()
+        .expect("id");
+    let contact = app
+        .api(
+            Method::POST,
+            &acme.api("/contacts"),
+            &acme.admin,
+            Some(json!({"inbox_id": inbox, "name": "Ana"})),
+        )
+        .await
+        .json()["payload"]["contact"]["id"]
+        .as_i64()
+        .expect("id");
+    let notes = acme.api(&format!("/contacts/{contact}/notes"));
+    for (writer, content) in [
+        (&acme.admin, "primeira"),
+        (&caio, "segunda"),
+        (&acme.admin, "terceira"),
+    ] {
+        let created = app
+            .api(
+                Method::POST,
+                &notes,
+                writer,
+                Some(json!({"content": content})),
+            )
+            .await;
+        assert_eq!(created.status, 200, "{}", created.text);
+    }
+    let authors = |listed: &Value| -> Vec<(String, Value)> {
+        listed
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|n| {
+                (
+                    n["content"].as_str().expect("content").to_owned(),
+                    n["user"]["name"].clone(),
+                )
+            })
+            .collect()
+    };
+    let listed = app.api(Method::GET, &notes, &acme.admin, None).await;
+    assert_eq!(
+        authors(&listed.json()),
+        [
+            ("terceira".to_owned(), json!("Admin Acme")),
+            ("segunda".to_owned(), json!("Caio")),
+            ("primeira".to_owned(), json!("Admin Acme")),
+        ],
+        "{}",
+        listed.text
+    );
+    let removed = app
+        .api(
+            Method::DELETE,
+            &acme.api(&format!("/agents/{}", caio.id)),
+            &acme.admin,
+            None,
+        )
+        .await;
+    assert_eq!(removed.status, 200, "{}", removed.text);
+    let listed = app.api(Method::GET, &notes, &acme.admin, None).await;
+    let after = listed.json();
+    assert_eq!(after[1]["content"], "segunda", "{}", listed.text);
+    assert_eq!(after[1]["user"], Value::Null, "{}", listed.text);
+    assert_eq!(after[0]["user"]["name"], "Admin Acme", "{}", listed.text);
 }
