@@ -48,7 +48,7 @@ impl Application {
     /// the listener (port 0 picks a free port) and, when `config.bootstrap` is set, creates the
     /// first account of an empty database.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        Self::build_with(config, Registry::standard(), Router::new()).await
+        Self::build_with(config, job_registry(), Router::new()).await
     }
 
     /// [`Application::build`] with a custom job registry and extra routes (tests add probes).
@@ -175,7 +175,7 @@ pub async fn build_state(
     pool: sqlx::PgPool,
     jobs: Registry,
 ) -> anyhow::Result<AppState> {
-    let secret = crate::instance::load_secret(&pool, config.secret_key.as_deref()).await?;
+    let secret = crate::secret::load_secret(&pool, config.secret_key.as_deref()).await?;
     let outbound = Arc::new(config.outbound.clone());
     Ok(AppState(Arc::new(App {
         http: crate::outbound::guarded_client(outbound.clone()),
@@ -193,6 +193,29 @@ pub async fn build_state(
         secret,
         shutdown: CancellationToken::new(),
     })))
+}
+
+/// Every job the application defines; the periodic ones are queued at start-up.
+pub fn job_registry() -> Registry {
+    let mut registry = Registry::default();
+    registry
+        .register_periodic::<crate::auth::sessions::DeleteExpiredSessions>(
+            crate::auth::sessions::DeleteExpiredSessions::KEY,
+        )
+        .register::<crate::conversations::service::EndSnooze>()
+        .register::<crate::conversations::service::BulkAction>()
+        .register::<crate::events::Dispatch>()
+        .register::<crate::webhooks::delivery::Send>()
+        .register::<crate::automation::runner::RunActions>()
+        .register::<crate::mail::SendMail>()
+        .register::<crate::macros::Execute>()
+        .register_periodic::<crate::automation::files::DeleteUnownedFiles>(
+            crate::automation::files::DeleteUnownedFiles::KEY,
+        )
+        .register::<crate::storage::RemoveFiles>()
+        .register_periodic::<crate::storage::SweepRemovals>(crate::storage::SweepRemovals::KEY)
+        .register_periodic::<crate::retention::Prune>(crate::retention::Prune::KEY);
+    registry
 }
 
 /// What acts on recorded events, in the order each batch reaches them.

@@ -11,7 +11,6 @@ use crate::app::{Application, build_state};
 use crate::config::{Config, DatabaseSource, WorkerSettings};
 use crate::db::Database;
 use crate::i18n::Locale;
-use crate::jobs::registry::Registry;
 use crate::state::AppState;
 use crate::telemetry::{self, LogFormat};
 
@@ -392,7 +391,7 @@ where
     let config = global.config();
     let database = Database::open(&config.database, 2).await?;
     crate::db::migrate(&database.pool).await?;
-    let state = build_state(config, database.pool.clone(), Registry::standard()).await?;
+    let state = build_state(config, database.pool.clone(), crate::app::job_registry()).await?;
     let result = f(state).await;
     database.close(false).await?;
     result
@@ -552,7 +551,7 @@ async fn demo(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<()> {
     config.clock = crate::clock::Clock::test();
     let database = Database::open(&config.database, 2).await?;
     crate::db::migrate(&database.pool).await?;
-    let state = build_state(config, database.pool.clone(), Registry::standard()).await?;
+    let state = build_state(config, database.pool.clone(), crate::app::job_registry()).await?;
     let result = crate::demo::load(&state, args.conversations.clamp(1, 20_000)).await;
     database.close(false).await?;
     let summary = result?;

@@ -114,9 +114,9 @@ pub struct Config {
     pub outbound: crate::outbound::OutboundPolicy,
     /// Outgoing e-mail; `None` when `ATENDE_SMTP_HOST` is unset (e-mail actions then fail
     /// visibly in the run log).
-    pub smtp: Option<crate::mail::SmtpConfig>,
+    pub smtp: Option<SmtpConfig>,
     /// Storage quota per account and the lifetime of file links.
-    pub storage: crate::storage::StorageSettings,
+    pub storage: StorageSettings,
 }
 
 impl Config {
@@ -138,11 +138,11 @@ impl Config {
             password_checks: std::thread::available_parallelism().map_or(2, |n| n.get()),
             password_wait: Duration::from_secs(2),
             streams_per_user: crate::realtime::STREAMS_PER_USER,
-            retention_days: crate::retention::DEFAULT_DAYS,
+            retention_days: DEFAULT_RETENTION_DAYS,
             limits: crate::limits::Limits::default(),
             outbound: crate::outbound::OutboundPolicy::default(),
             smtp: None,
-            storage: crate::storage::StorageSettings::default(),
+            storage: StorageSettings::default(),
         }
     }
 }
@@ -211,3 +211,98 @@ mod tests {
         assert_eq!(redact_url("not a url"), "not a url");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Settings of features, held here so the configuration needs no feature module
+
+/// Days logs that copy conversation content (event snapshots, webhook payloads) are kept.
+pub const DEFAULT_RETENTION_DAYS: u32 = 30;
+
+/// How the SMTP connection is secured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS (required). Port 587 by default.
+    #[default]
+    StartTls,
+    /// TLS from the first byte ("SMTPS"). Port 465 by default.
+    Tls,
+    /// No encryption (a relay on the same host or network). Port 25 by default.
+    None,
+}
+
+impl SmtpTls {
+    /// Parses `starttls`, `tls` or `none`.
+    pub fn parse(text: &str) -> Option<SmtpTls> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "starttls" => Some(SmtpTls::StartTls),
+            "tls" | "smtps" => Some(SmtpTls::Tls),
+            "none" | "plain" => Some(SmtpTls::None),
+            _ => None,
+        }
+    }
+
+    /// The port a connection secured this way uses by default.
+    pub fn default_port(self) -> u16 {
+        match self {
+            SmtpTls::StartTls => 587,
+            SmtpTls::Tls => 465,
+            SmtpTls::None => 25,
+        }
+    }
+}
+
+/// Where and as whom e-mail is sent.
+#[derive(Clone)]
+pub struct SmtpConfig {
+    /// Server host name.
+    pub host: String,
+    /// Port; `None` = the TLS mode's default.
+    pub port: Option<u16>,
+    /// Connection security.
+    pub tls: SmtpTls,
+    /// User name, when the server wants one.
+    pub user: Option<String>,
+    /// Password.
+    pub password: Option<String>,
+    /// The `From` address (`Atende <suporte@example.com>`).
+    pub from: String,
+}
+
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "[redacted]"))
+            .field("from", &self.from)
+            .finish()
+    }
+}
+
+/// The instance's storage settings (`ATENDE_STORAGE_QUOTA_MB`, `ATENDE_FILE_LINK_TTL`).
+#[derive(Clone, Debug)]
+pub struct StorageSettings {
+    /// Most bytes one account keeps stored (message attachments and rule and macro files,
+    /// counting deleted files until they are removed from disk); `None` for no limit.
+    pub quota_bytes: Option<u64>,
+    /// How long a file link works after it is rendered (signed into the link).
+    pub link_ttl: std::time::Duration,
+}
+
+impl Default for StorageSettings {
+    fn default() -> Self {
+        Self {
+            quota_bytes: Some(DEFAULT_QUOTA_MB * 1024 * 1024),
+            link_ttl: DEFAULT_LINK_TTL,
+        }
+    }
+}
+
+/// The default quota per account: 10 GiB.
+pub const DEFAULT_QUOTA_MB: u64 = 10 * 1024;
+
+/// The default lifetime of a file link: a week, ample for a WhatsApp gateway that fetches an
+/// outgoing file after its webhook, retried for a day.
+pub const DEFAULT_LINK_TTL: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);

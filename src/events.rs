@@ -10,7 +10,6 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::PgConnection;
 
-use crate::auth::context::Actor;
 use crate::ids::AccountId;
 use crate::jobs::{Job, JobError, JobSpec, KeyMode};
 use crate::state::AppState;
@@ -116,6 +115,14 @@ impl NewEvent {
 /// 8000 bytes, and each listener checks what its users may see anyway).
 pub const NOTIFY_CHANNEL: &str = "atende_events";
 
+/// Who caused an event, as events store it (`auth::context::Actor` is one).
+pub trait Performer {
+    /// The `performed_by` JSON stored with the event (`{"type": "user", "id": 3}`).
+    fn performed_by(&self) -> Value;
+    /// Whether an automation rule acted: its events trigger no rules.
+    fn is_automation(&self) -> bool;
+}
+
 /// Records events in the caller's transaction, in one statement: each event is stored, notified
 /// to the realtime listeners (delivered at commit, with who may see its conversation), and, when something subscribes to it
 /// (`event_subscriptions`: a webhook, an API inbox's URL, an automation rule), queued for its
@@ -123,7 +130,7 @@ pub const NOTIFY_CHANNEL: &str = "atende_events";
 pub async fn record(
     conn: &mut PgConnection,
     account_id: AccountId,
-    actor: &Actor,
+    actor: &impl Performer,
     now: DateTime<Utc>,
     events: &[NewEvent],
 ) -> anyhow::Result<()> {
@@ -141,7 +148,7 @@ pub async fn record(
         .collect();
     let data: Vec<Value> = events.iter().map(|e| e.data.clone()).collect();
     let performed_by = actor.performed_by();
-    let by_automation = matches!(actor, Actor::Automation { .. });
+    let by_automation = actor.is_automation();
     let dispatch = Dispatch { account_id };
     sqlx::query!(
         r#"with new_events as (

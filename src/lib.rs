@@ -1,7 +1,10 @@
 //! Atende: a multi-tenant helpdesk server with a Chatwoot-compatible API.
 //!
-//! Layout: feature modules (`accounts`, `auth`, `jobs`, ...) own their logic and SQL and never
-//! import axum; `api` (JSON) and `web` (HTML) are thin adapters that call the same services.
+//! Layout (docs/ARCHITECTURE.md): a runtime core (`state`, `jobs`, `events`, `realtime`,
+//! `config`, `db`, ...) that imports no feature; feature modules (`accounts`, `conversations`,
+//! `automation`, ...) that own their logic and SQL and never import axum; `api` (JSON) and `web`
+//! (HTML), thin adapters that call the same services; and `app`, the composition root that
+//! wires every feature's jobs and event consumers into the core.
 
 pub mod accounts;
 pub mod api;
@@ -37,6 +40,7 @@ pub mod pagination;
 pub mod realtime;
 pub mod retention;
 pub mod roles;
+pub mod secret;
 pub mod shapes;
 pub mod state;
 pub mod storage;
@@ -44,5 +48,6 @@ pub mod teams;
 pub mod telemetry;
 pub mod text_enum;
 pub mod variables;
+pub mod visibility;
 pub mod web;
 pub mod webhooks;

@@ -9,70 +9,9 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
 
+pub use crate::config::{SmtpConfig, SmtpTls};
 use crate::jobs::{Job, JobError};
 use crate::state::AppState;
-
-/// How the SMTP connection is secured.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum SmtpTls {
-    /// Plain connection upgraded with STARTTLS (required). Port 587 by default.
-    #[default]
-    StartTls,
-    /// TLS from the first byte ("SMTPS"). Port 465 by default.
-    Tls,
-    /// No encryption (a relay on the same host or network). Port 25 by default.
-    None,
-}
-
-impl SmtpTls {
-    /// Parses `starttls`, `tls` or `none`.
-    pub fn parse(text: &str) -> Option<SmtpTls> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "starttls" => Some(SmtpTls::StartTls),
-            "tls" | "smtps" => Some(SmtpTls::Tls),
-            "none" | "plain" => Some(SmtpTls::None),
-            _ => None,
-        }
-    }
-
-    fn default_port(self) -> u16 {
-        match self {
-            SmtpTls::StartTls => 587,
-            SmtpTls::Tls => 465,
-            SmtpTls::None => 25,
-        }
-    }
-}
-
-/// Where and as whom e-mail is sent.
-#[derive(Clone)]
-pub struct SmtpConfig {
-    /// Server host name.
-    pub host: String,
-    /// Port; `None` = the TLS mode's default.
-    pub port: Option<u16>,
-    /// Connection security.
-    pub tls: SmtpTls,
-    /// User name, when the server wants one.
-    pub user: Option<String>,
-    /// Password.
-    pub password: Option<String>,
-    /// The `From` address (`Atende <suporte@example.com>`).
-    pub from: String,
-}
-
-impl std::fmt::Debug for SmtpConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SmtpConfig")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("tls", &self.tls)
-            .field("user", &self.user)
-            .field("password", &self.password.as_ref().map(|_| "[redacted]"))
-            .field("from", &self.from)
-            .finish()
-    }
-}
 
 impl SmtpConfig {
     /// The transport this configuration describes.

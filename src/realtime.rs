@@ -22,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::events::{EventKind, NOTIFY_CHANNEL};
 use crate::ids::{AccountId, UserId};
-use crate::roles::ConversationScope;
+use crate::visibility::ConversationScope;
 
 /// Channel a change of who may see what NOTIFYs (payload: the account id), from triggers on
 /// memberships, inbox members and custom roles.

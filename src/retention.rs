@@ -15,8 +15,8 @@ use sqlx::PgPool;
 use crate::jobs::{self, Job, JobError, JobSpec};
 use crate::state::AppState;
 
-/// Days kept by default (`ATENDE_RETENTION_DAYS`).
-pub const DEFAULT_DAYS: u32 = 30;
+/// Days logs are kept unless `ATENDE_RETENTION_DAYS` says otherwise.
+pub const DEFAULT_DAYS: u32 = crate::config::DEFAULT_RETENTION_DAYS;
 
 /// Rows one statement deletes at most.
 const BATCH: i64 = 5_000;

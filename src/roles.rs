@@ -16,6 +16,7 @@ pub mod custom;
 use crate::accounts::model::Role;
 use crate::i18n::Locale;
 use crate::text_enum;
+pub use crate::visibility::ConversationScope;
 
 text_enum! {
     /// Something a member may do.
@@ -143,22 +144,6 @@ impl FromIterator<Permission> for Permissions {
     fn from_iter<I: IntoIterator<Item = Permission>>(iter: I) -> Self {
         Permissions(iter.into_iter().fold(0, |bits, p| bits | p.bit()))
     }
-}
-
-/// Which conversations a member sees, strongest first; applied in SQL so lists, counts and
-/// search agree.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ConversationScope {
-    /// Every conversation of the account (administrators).
-    All,
-    /// Conversations of the inboxes the member belongs to.
-    MemberInboxes,
-    /// Unassigned conversations and their own, in their inboxes.
-    UnassignedAndMine,
-    /// Conversations assigned to them or that they participate in.
-    Mine,
-    /// None.
-    Nothing,
 }
 
 impl ConversationScope {

@@ -8,9 +8,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::instance::Secret;
 use crate::jobs::registry::Registry;
 use crate::metrics::Metrics;
+use crate::secret::Secret;
 
 /// Cheap to clone; everything lives behind one `Arc`.
 #[derive(Clone, Debug)]

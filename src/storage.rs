@@ -29,31 +29,7 @@ pub use removal::{RemoveFiles, SweepRemovals, schedule_removal};
 /// Largest file accepted (Chatwoot's default).
 pub const MAX_FILE_BYTES: usize = 40 * 1024 * 1024;
 
-/// The instance's storage settings (`ATENDE_STORAGE_QUOTA_MB`, `ATENDE_FILE_LINK_TTL`).
-#[derive(Clone, Debug)]
-pub struct StorageSettings {
-    /// Most bytes one account keeps stored (message attachments and rule and macro files,
-    /// counting deleted files until they are removed from disk); `None` for no limit.
-    pub quota_bytes: Option<u64>,
-    /// How long a file link works after it is rendered (signed into the link).
-    pub link_ttl: std::time::Duration,
-}
-
-impl Default for StorageSettings {
-    fn default() -> Self {
-        Self {
-            quota_bytes: Some(DEFAULT_QUOTA_MB * 1024 * 1024),
-            link_ttl: DEFAULT_LINK_TTL,
-        }
-    }
-}
-
-/// The default quota per account: 10 GiB.
-pub const DEFAULT_QUOTA_MB: u64 = 10 * 1024;
-
-/// The default lifetime of a file link: a week, ample for a WhatsApp gateway that fetches an
-/// outgoing file after its webhook, retried for a day.
-pub const DEFAULT_LINK_TTL: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+pub use crate::config::{DEFAULT_LINK_TTL, DEFAULT_QUOTA_MB, StorageSettings};
 
 /// A file received with a request.
 #[derive(Clone, Debug)]

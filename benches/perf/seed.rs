@@ -11,7 +11,6 @@ use std::time::Instant;
 use atende::accounts::service::{NewAccountWithAdmin, create_account_with_admin};
 use atende::config::{Config, DatabaseSource, PasswordCost};
 use atende::i18n::Locale;
-use atende::jobs::registry::Registry;
 use sqlx::{Executor, PgPool};
 
 use super::server::{database_url, ensure_database, pool};
@@ -174,7 +173,7 @@ pub async fn ensure(size: Size) -> Seeded {
     atende::db::migrate(&db).await.expect("migrate");
     let mut config = Config::new(DatabaseSource::Url(database_url(&database)));
     config.password_cost = PasswordCost::Fast;
-    let app = atende::app::build_state(config, db.clone(), Registry::standard())
+    let app = atende::app::build_state(config, db.clone(), atende::app::job_registry())
         .await
         .expect("state");
     let created = create_account_with_admin(

@@ -61,13 +61,9 @@ pub async fn run(table: &mut Table) {
         super::server::database_url(&seeded.database),
     ));
     config.workers.concurrency = 0;
-    let app = atende::app::build_state(
-        config,
-        db.clone(),
-        atende::jobs::registry::Registry::standard(),
-    )
-    .await
-    .expect("state");
+    let app = atende::app::build_state(config, db.clone(), atende::app::job_registry())
+        .await
+        .expect("state");
     let idle = claims(&db, 0).await;
     table.add(Figure::new(
         "job claim (16 at a time), nothing due",

@@ -200,6 +200,16 @@ pub enum Actor {
     },
 }
 
+impl crate::events::Performer for Actor {
+    fn performed_by(&self) -> serde_json::Value {
+        Actor::performed_by(self)
+    }
+
+    fn is_automation(&self) -> bool {
+        matches!(self, Actor::Automation { .. })
+    }
+}
+
 impl Actor {
     /// The account acted in.
     pub fn account_id(&self) -> AccountId {

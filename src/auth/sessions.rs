@@ -103,7 +103,7 @@ impl SessionStore for PgSessionStore {
 
 /// Deletes expired sessions, expired password-reset links and login failures older than a day
 /// (sign-in and reset throttling look back an hour at most), then schedules its next run
-/// an hour later. Scheduled once per database by [`crate::jobs::registry`] under [`Self::KEY`].
+/// an hour later. Queued once per database at start-up under [`Self::KEY`] (see [`crate::app::job_registry`]).
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct DeleteExpiredSessions;
 

@@ -192,7 +192,7 @@ pub const UNOWNED_FOR: chrono::Duration = chrono::Duration::hours(24);
 
 /// Deletes files nobody saved into a rule or macro within [`UNOWNED_FOR`] (their bytes are
 /// removed once this commits); runs hourly.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct DeleteUnownedFiles;
 
 impl DeleteUnownedFiles {

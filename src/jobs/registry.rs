@@ -1,45 +1,45 @@
-//! The one place that lists every kind of job and the periodic ones scheduled at start-up.
+//! Which code runs each kind of job, and which jobs run on their own schedule. The registry
+//! knows no feature: the composition root (`app::job_registry`) fills it.
 
 use std::collections::HashMap;
 
 use anyhow::anyhow;
+use chrono::{DateTime, Utc};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use serde_json::Value;
+use sqlx::PgConnection;
 
 use super::{Job, JobError, JobSpec, KeyMode};
 use crate::state::AppState;
 
 type Handler = fn(Value, AppState) -> BoxFuture<'static, Result<(), JobError>>;
 
+type Schedule = for<'c> fn(
+    &'c mut PgConnection,
+    DateTime<Utc>,
+    &'static str,
+) -> BoxFuture<'c, anyhow::Result<()>>;
+
 /// Maps `jobs.kind` to the code that runs it.
 #[derive(Clone, Default)]
 pub struct Registry {
     handlers: HashMap<&'static str, Handler>,
+    periodic: Vec<(&'static str, Schedule)>,
 }
 
 impl Registry {
-    /// Every job the application defines.
-    pub fn standard() -> Self {
-        let mut registry = Self::default();
-        registry.register::<crate::auth::sessions::DeleteExpiredSessions>();
-        registry.register::<crate::conversations::service::EndSnooze>();
-        registry.register::<crate::conversations::service::BulkAction>();
-        registry.register::<crate::events::Dispatch>();
-        registry.register::<crate::webhooks::delivery::Send>();
-        registry.register::<crate::automation::runner::RunActions>();
-        registry.register::<crate::mail::SendMail>();
-        registry.register::<crate::macros::Execute>();
-        registry.register::<crate::automation::files::DeleteUnownedFiles>();
-        registry.register::<crate::storage::RemoveFiles>();
-        registry.register::<crate::storage::SweepRemovals>();
-        registry.register::<crate::retention::Prune>();
-        registry
-    }
-
     /// Adds a job kind (tests add probes of their own).
     pub fn register<J: Job>(&mut self) -> &mut Self {
         self.handlers.insert(J::KIND, handle::<J>);
+        self
+    }
+
+    /// Adds a job kind that runs on its own schedule: queued under `key` at start-up unless a
+    /// run is already queued, and rescheduling itself under the same key when it runs.
+    pub fn register_periodic<J: Job + Default>(&mut self, key: &'static str) -> &mut Self {
+        self.register::<J>();
+        self.periodic.push((key, schedule::<J>));
         self
     }
 
@@ -78,45 +78,29 @@ fn handle<J: Job>(payload: Value, app: AppState) -> BoxFuture<'static, Result<()
     .boxed()
 }
 
+fn schedule<'c, J: Job + Default>(
+    conn: &'c mut PgConnection,
+    now: DateTime<Utc>,
+    key: &'static str,
+) -> BoxFuture<'c, anyhow::Result<()>> {
+    async move {
+        let spec = JobSpec {
+            key: Some(key.to_owned()),
+            key_mode: KeyMode::Preserve,
+            ..JobSpec::default()
+        };
+        super::enqueue(conn, now, &J::default(), spec).await?;
+        Ok(())
+    }
+    .boxed()
+}
+
 /// Schedules the periodic jobs unless they are already queued; each reschedules itself.
 pub(crate) async fn schedule_periodic(app: &AppState) -> anyhow::Result<()> {
     let mut conn = app.db.acquire().await?;
     let now = app.clock.now();
-    let spec = JobSpec {
-        key: Some(crate::auth::sessions::DeleteExpiredSessions::KEY.to_owned()),
-        key_mode: KeyMode::Preserve,
-        ..JobSpec::default()
-    };
-    super::enqueue(
-        &mut conn,
-        now,
-        &crate::auth::sessions::DeleteExpiredSessions,
-        spec,
-    )
-    .await?;
-    let sweep = JobSpec {
-        key: Some(crate::automation::files::DeleteUnownedFiles::KEY.to_owned()),
-        key_mode: KeyMode::Preserve,
-        ..JobSpec::default()
-    };
-    super::enqueue(
-        &mut conn,
-        now,
-        &crate::automation::files::DeleteUnownedFiles,
-        sweep,
-    )
-    .await?;
-    let removals = JobSpec {
-        key: Some(crate::storage::SweepRemovals::KEY.to_owned()),
-        key_mode: KeyMode::Preserve,
-        ..JobSpec::default()
-    };
-    super::enqueue(&mut conn, now, &crate::storage::SweepRemovals, removals).await?;
-    let retention = JobSpec {
-        key: Some(crate::retention::Prune::KEY.to_owned()),
-        key_mode: KeyMode::Preserve,
-        ..JobSpec::default()
-    };
-    super::enqueue(&mut conn, now, &crate::retention::Prune, retention).await?;
+    for (key, schedule) in &app.jobs.periodic {
+        schedule(&mut conn, now, key).await?;
+    }
     Ok(())
 }

@@ -127,7 +127,7 @@ impl Job for RemoveFiles {
 
 /// Queues [`RemoveFiles`] for every account with deleted files waiting (their job was lost, or
 /// their rows were deleted by hand); runs hourly.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Default, Debug, Serialize, Deserialize)]
 pub struct SweepRemovals;
 
 impl SweepRemovals {

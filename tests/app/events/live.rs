@@ -2,7 +2,6 @@ use std::time::Duration;
 
 use atende::accounts::model::Role;
 use atende::config::WorkerSettings;
-use atende::jobs::registry::Registry;
 use atende::jobs::{self, Job, JobError, JobSpec};
 use atende::state::AppState;
 use reqwest::Method;
@@ -270,7 +269,7 @@ impl Job for Tally {
 #[tokio::test]
 async fn jobs_run_exactly_once_across_two_processes() {
     let options = || {
-        let mut jobs = Registry::standard();
+        let mut jobs = atende::app::job_registry();
         jobs.register::<Tally>();
         let workers = WorkerSettings {
             concurrency: 3,

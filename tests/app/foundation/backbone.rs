@@ -5,7 +5,6 @@
 use std::time::{Duration, Instant};
 
 use atende::config::WorkerSettings;
-use atende::jobs::registry::Registry;
 use atende::jobs::{self, Job, JobError, JobSpec};
 use atende::state::AppState;
 use chrono::Utc;
@@ -37,7 +36,7 @@ impl Job for Beat {
 }
 
 async fn beat_app(workers: Option<WorkerSettings>, grace: Option<Duration>) -> TestApp {
-    let mut registry = Registry::standard();
+    let mut registry = atende::app::job_registry();
     registry.register::<Beat>();
     let app = TestApp::spawn_with(Options {
         jobs: registry,

@@ -1,7 +1,6 @@
 use std::time::{Duration, Instant};
 
 use atende::config::WorkerSettings;
-use atende::jobs::registry::Registry;
 use atende::jobs::{self, Job, JobError, JobSpec, KeyMode};
 use atende::state::AppState;
 use serde::{Deserialize, Serialize};
@@ -59,7 +58,7 @@ fn probe(label: &str) -> Probe {
 }
 
 async fn probe_app_with(workers: Option<WorkerSettings>) -> TestApp {
-    let mut registry = Registry::standard();
+    let mut registry = atende::app::job_registry();
     registry.register::<Probe>();
     let configure: Box<dyn FnOnce(&mut atende::config::Config) + Send> = match workers {
         Some(workers) => Box::new(move |config| config.workers = workers),

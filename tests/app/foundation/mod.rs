@@ -1,3 +1,4 @@
+mod architecture;
 mod backbone;
 mod cli;
 mod embedded;

@@ -37,7 +37,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             configure: Box::new(|_| {}),
-            jobs: Registry::standard(),
+            jobs: atende::app::job_registry(),
             routes: axum::Router::new(),
             database: None,
         }
