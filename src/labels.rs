@@ -61,6 +61,18 @@ pub fn normalize_title(title: &str) -> String {
     title.trim().to_lowercase()
 }
 
+/// The labels of a conversation or contact as stored: each title normalised as
+/// [`normalize_title`] does (Chatwoot lowercases tags too), blanks dropped, each once, in order.
+pub fn normalize_titles(labels: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for label in labels.iter().map(|l| normalize_title(l)) {
+        if !label.is_empty() && !out.contains(&label) {
+            out.push(label);
+        }
+    }
+    out
+}
+
 fn is_valid_title(title: &str) -> bool {
     title
         .chars()

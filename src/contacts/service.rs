@@ -936,18 +936,6 @@ pub async fn delete(app: &AppState, actor: &Actor, id: ContactId) -> Result<()> 
     Ok(())
 }
 
-/// Normalises label titles: trimmed, de-duplicated, order kept.
-pub fn clean_labels(labels: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for label in labels {
-        let label = label.trim();
-        if !label.is_empty() && !out.iter().any(|l| l == label) {
-            out.push(label.to_owned());
-        }
-    }
-    out
-}
-
 /// Replaces the contact's labels.
 pub async fn set_labels(
     app: &AppState,
@@ -956,7 +944,7 @@ pub async fn set_labels(
     labels: &[String],
 ) -> Result<Vec<String>> {
     actor.require(Permission::ContactManage)?;
-    let labels = clean_labels(labels);
+    let labels = crate::labels::normalize_titles(labels);
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let before = find(&mut tx, actor.account_id(), id).await?;
@@ -1096,7 +1084,8 @@ pub async fn merge(
     )
     .execute(&mut *tx)
     .await?;
-    let labels: Vec<String> = clean_labels(&[before.labels.clone(), other.labels.clone()].concat());
+    let labels: Vec<String> =
+        crate::labels::normalize_titles(&[before.labels.clone(), other.labels.clone()].concat());
     unique_errors(
         sqlx::query!(
             "update contacts set

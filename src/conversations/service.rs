@@ -920,7 +920,7 @@ pub async fn set_labels(
     display_id: i64,
     labels: &[String],
 ) -> Result<Vec<String>> {
-    let labels = crate::contacts::service::clean_labels(labels);
+    let labels = crate::labels::normalize_titles(labels);
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let mut c = lock(&mut tx, actor, display_id).await?;
@@ -939,19 +939,21 @@ pub async fn change_labels(
     add: &[String],
     remove: &[String],
 ) -> Result<Vec<String>> {
-    let add = crate::contacts::service::clean_labels(add);
-    let remove = crate::contacts::service::clean_labels(remove);
+    let add = crate::labels::normalize_titles(add);
+    let remove = crate::labels::normalize_titles(remove);
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let mut c = lock(&mut tx, actor, display_id).await?;
+    // Compared as stored from now on, so a label kept with capitals before is matched too.
+    let normal = |l: &String| crate::labels::normalize_title(l);
     let mut labels: Vec<String> = c
         .labels
         .iter()
-        .filter(|l| !remove.contains(l))
+        .filter(|l| !remove.contains(&normal(l)))
         .cloned()
         .collect();
     for label in add {
-        if !labels.contains(&label) {
+        if !labels.iter().any(|l| normal(l) == label) {
             labels.push(label);
         }
     }

@@ -310,7 +310,8 @@ pub struct LabelsForm {
     remove: String,
 }
 
-/// `POST …/{id}/labels`: adds `add` or removes `remove` (the service replaces the whole set).
+/// `POST …/{id}/labels`: adds `add` or removes `remove`, under the conversation's lock (a label
+/// another agent or a rule adds meanwhile is kept).
 pub async fn change_labels(
     State(app): State<AppState>,
     web: WebCtx,
@@ -320,16 +321,10 @@ pub async fn change_labels(
     PageForm(form): PageForm<LabelsForm>,
 ) -> Result<Response> {
     let actor = actor(&web);
-    let view = conversations::get(&app, &actor, display_id).await?;
-    let mut labels = view.conversation.labels;
-    let add = crate::labels::normalize_title(&form.add);
-    if !add.is_empty() && !labels.contains(&add) {
-        labels.push(add);
-    }
-    labels.retain(|l| *l != form.remove.trim());
-    let result = conversations::set_labels(&app, &actor, display_id, &labels)
-        .await
-        .map(|_| ());
+    let result =
+        conversations::change_labels(&app, &actor, display_id, &[form.add], &[form.remove])
+            .await
+            .map(|_| ());
     finish(&app, &web, display_id, htmx, &headers, result).await
 }
 

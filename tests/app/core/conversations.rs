@@ -1280,3 +1280,32 @@ async fn creating_a_conversation_needs_the_rights_of_what_it_does() {
         .expect("count");
     assert_eq!(count, 2);
 }
+
+#[tokio::test]
+async fn conversation_and_contact_labels_are_stored_as_label_titles_are() {
+    // One normaliser for every way labels arrive (API, page, rules): trimmed, lowercased as
+    // Chatwoot lowercases tags, blanks dropped, each once.
+    let (app, acme, inbox) = setup().await;
+    let c = app.create_conversation(&acme, inbox, "Maria").await;
+    let labels = app
+        .api(
+            Method::POST,
+            &conv_path(&acme, &c, "/labels"),
+            &acme.admin,
+            Some(json!({"labels": ["Urgente", " urgente ", "VIP", ""]})),
+        )
+        .await;
+    assert_eq!(labels.status, 200, "{}", labels.text);
+    assert_eq!(labels.json(), json!({"payload": ["urgente", "vip"]}));
+    let contact = c["meta"]["sender"]["id"].as_i64().expect("contact");
+    let labels = app
+        .api(
+            Method::POST,
+            &acme.api(&format!("/contacts/{contact}/labels")),
+            &acme.admin,
+            Some(json!({"labels": ["Cliente-Ouro", "cliente-ouro"]})),
+        )
+        .await;
+    assert_eq!(labels.status, 200, "{}", labels.text);
+    assert_eq!(labels.json(), json!({"payload": ["cliente-ouro"]}));
+}

@@ -492,3 +492,45 @@ async fn the_variable_picker_and_the_composer_check_speak_the_page_language_and_
     assert_eq!(hidden.status, 404);
     assert!(!hidden.text.contains("Maria"), "{}", hidden.text);
 }
+
+#[tokio::test]
+async fn the_label_action_matches_labels_as_stored_and_keeps_the_others() {
+    let desk = Desk::new("Loja Aurora", false).await;
+    let id = desk.conversation("Maria Silva", "Oi").await;
+    let browser = desk.browser(&desk.account.admin).await;
+    let post = |form: Vec<(&'static str, &'static str)>| {
+        let path = desk.page(&format!("/conversations/{id}/labels"));
+        let browser = &browser;
+        async move {
+            let response = browser
+                .post_form_with(
+                    &path,
+                    &form,
+                    &[("sec-fetch-site", "same-origin"), ("hx-request", "true")],
+                )
+                .await;
+            assert_eq!(response.status, 204, "{path}: {}", response.text);
+        }
+    };
+    // A label typed with capitals is stored as label titles are.
+    post(vec![("add", " Urgente ")]).await;
+    assert_eq!(
+        desk.conversation_json(id).await["labels"],
+        json!(["urgente"])
+    );
+    // One kept with capitals before labels were normalised is still matched; the others stay.
+    sqlx::query(
+        "update conversations set labels = array['urgente', 'Legado', 'vip'] where account_id = $1 and display_id = $2",
+    )
+    .bind(desk.account.id.0)
+    .bind(id)
+    .execute(desk.app.db())
+    .await
+    .expect("labels");
+    post(vec![("remove", "legado")]).await;
+    post(vec![("add", "VIP")]).await;
+    assert_eq!(
+        desk.conversation_json(id).await["labels"],
+        json!(["urgente", "vip"])
+    );
+}
