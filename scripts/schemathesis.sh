@@ -27,7 +27,7 @@ if [ ! -x "$venv/bin/st" ]; then
     rm -rf "$venv"
     python3 -m venv "$venv"
   fi
-  "$venv/bin/pip" install -q 'schemathesis==4.32.5'
+  "$venv/bin/pip" install -q 'schemathesis==4.32.5' 'hypothesis==6.170.29'
 fi
 
 cargo build --locked --quiet
@@ -39,6 +39,7 @@ server=
 cleanup() {
   if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
   psql "$maintenance" -qc "drop database if exists $db with (force)" || true
+  rm -f "${config:-}"
 }
 trap cleanup EXIT
 ./target/debug/atende migrate >/dev/null
@@ -54,12 +55,18 @@ log=target/schemathesis-server.log
 # Webhooks may point at loopback, where the seed's receiver listens.
 ATENDE_OUTBOUND_ALLOW=127.0.0.1/32 ./target/debug/atende serve --bind "127.0.0.1:$port" >"$log" 2>&1 &
 server=$!
+up=
 for _ in $(seq 1 60); do
-  curl -fsS -o /dev/null "http://127.0.0.1:$port/api/openapi.json" && break
+  if curl -fsS -o /dev/null "http://127.0.0.1:$port/api/openapi.json"; then up=1; break; fi
   sleep 1
 done
+if [ -z "$up" ]; then
+  cat "$log" >&2
+  echo "schemathesis: the server did not answer within 60 s" >&2
+  exit 1
+fi
 
-config="$(mktemp)"
+config="$(mktemp)"  # removed by cleanup
 python3 scripts/schemathesis_seed.py "http://127.0.0.1:$port" "$account_id" "$token" "$config"
 export SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH="$PWD/scripts${PYTHONPATH:+:$PYTHONPATH}"
 fuzz() {

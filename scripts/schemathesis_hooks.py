@@ -5,18 +5,24 @@ CPython 3.11 before 3.11.8 can raise `SystemError: AST constructor recursion dep
 parses source to describe a lambda in a strategy's repr while drawing deeply nested bodies. The
 run then reports a Hypothesis "flaky" runtime error that says nothing about the API. A lambda's
 description is only cosmetic, so it falls back to a plain one when the parser fails that way.
+
+Hypothesis is pinned with schemathesis in scripts/schemathesis.sh; should a later version move
+the private function, the hook does nothing rather than break the run.
 """
 
-from hypothesis.internal import lambda_sources
+try:
+    from hypothesis.internal import lambda_sources
+except ImportError:  # pragma: no cover - another Hypothesis layout
+    lambda_sources = None
 
-_describe = lambda_sources._lambda_description
+_describe = getattr(lambda_sources, "_lambda_description", None)
 
+if _describe is not None:
 
-def _lambda_description(f, *args, **kwargs):
-    try:
-        return _describe(f, *args, **kwargs)
-    except SystemError:
-        return "lambda: <unknown>"
+    def _lambda_description(f, *args, **kwargs):
+        try:
+            return _describe(f, *args, **kwargs)
+        except SystemError:
+            return "lambda: <unknown>"
 
-
-lambda_sources._lambda_description = _lambda_description
+    lambda_sources._lambda_description = _lambda_description

@@ -77,7 +77,7 @@ struct AccountParams {
     support_email: Option<Option<String>>,
     /// Minutes of inactivity after which conversations resolve; null turns it off.
     #[serde(default, deserialize_with = "de::nullable_id")]
-    #[schema(value_type = Option<i64>, minimum = 10, maximum = 1_438_560)]
+    #[schema(value_type = Option<i64>, minimum = 10, maximum = 1_439_856)]
     auto_resolve_after: Option<Option<i64>>,
 }
 

@@ -133,7 +133,7 @@ async fn list_contacts(
         &actor,
         query.page(),
         query.get("sort"),
-        &query.all("labels"),
+        &crate::labels::normalize_titles(&query.all("labels")),
     )
     .await?;
     Ok(json_body(&page_json(&app, &actor, contacts, total, &query).await?).into_response())

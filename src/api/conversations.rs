@@ -139,7 +139,7 @@ fn list_params(query: &QueryPairs) -> Result<ListParams> {
         assignee: AssigneeFilter::parse(query.get("assignee_type")),
         inbox_id: query.int("inbox_id")?.map(InboxId),
         team_id: query.int("team_id")?.map(TeamId),
-        labels: query.all("labels"),
+        labels: crate::labels::normalize_titles(&query.all("labels")),
         priority: query.get("priority").and_then(Priority::parse),
         q: query.get("q").map(str::to_owned),
         page: query.page(),

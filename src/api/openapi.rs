@@ -388,7 +388,10 @@ fn document() -> Value {
     let base = body.clone();
     *body = serde_json::json!({
         "allOf": [base],
-        "anyOf": [{"required": ["source_id"]}, {"required": ["inbox_id", "contact_id"]}],
+        "anyOf": [
+            {"required": ["source_id"], "not": {"required": ["contact_id"]}},
+            {"required": ["inbox_id", "contact_id"]},
+        ],
     });
     doc
 }

@@ -147,14 +147,21 @@ pub enum NewMessageType {
     Template,
 }
 
-/// How a condition joins the next one.
+/// How a condition joins the next one (the server reads any case).
 #[derive(Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
 pub enum QueryOperator {
     /// Both (binds tighter than `or`).
+    #[serde(rename = "and")]
     And,
     /// Either.
+    #[serde(rename = "or")]
     Or,
+    /// Chatwoot's spelling of `and`.
+    #[serde(rename = "AND")]
+    AndUpper,
+    /// Chatwoot's spelling of `or`.
+    #[serde(rename = "OR")]
+    OrUpper,
 }
 
 /// One condition of a rule, as sent.
@@ -164,10 +171,12 @@ pub struct ConditionInput {
     #[schema(pattern = "\\S")]
     pub attribute_key: String,
     /// The comparison; each attribute takes the operators that fit it.
-    pub filter_operator: Operator,
-    /// The values compared with.
-    pub values: Vec<Value>,
-    /// Joins this condition to the next; null on the last one.
+    #[schema(schema_with = rule_operators)]
+    pub filter_operator: String,
+    /// The values compared with; for `attribute_changed`, `{"from": [...], "to": [...]}`.
+    #[schema(schema_with = condition_values)]
+    pub values: Value,
+    /// Joins this condition to the next (any case); null on the last one.
     pub query_operator: Option<QueryOperator>,
     /// `conversation_attribute` or `contact_attribute` for a custom attribute.
     pub custom_attribute_type: Option<AttributeModel>,
@@ -342,8 +351,8 @@ pub struct WorkingHour {
     /// Opening minute.
     #[schema(minimum = 0, maximum = 59)]
     pub open_minutes: Option<i16>,
-    /// Closing hour (24 is midnight at the end of the day).
-    #[schema(minimum = 0, maximum = 24)]
+    /// Closing hour.
+    #[schema(minimum = 0, maximum = 23)]
     pub close_hour: Option<i16>,
     /// Closing minute.
     #[schema(minimum = 0, maximum = 59)]
@@ -1059,6 +1068,27 @@ fn actions(owner: Owner) -> ArrayBuilder {
         )
         .min_items(Some(1))
         .description(Some("`[{action_name, action_params}]`, run in order"))
+}
+
+/// The operators of rule conditions.
+fn rule_operators() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(
+            crate::automation::conditions::Operator::ALL
+                .iter()
+                .map(|(_, name)| *name),
+        ))
+}
+
+/// A condition's values: a list, or `{from, to}` lists for `attribute_changed`.
+fn condition_values() -> utoipa::openapi::schema::OneOfBuilder {
+    let changes = ObjectBuilder::new()
+        .property("from", ArrayBuilder::new())
+        .property("to", ArrayBuilder::new());
+    utoipa::openapi::schema::OneOfBuilder::new()
+        .item(ArrayBuilder::new())
+        .item(changes)
 }
 
 /// A rule's actions.

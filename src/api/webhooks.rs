@@ -108,7 +108,7 @@ struct WebhookParams {
     /// Name.
     #[serde(default, deserialize_with = "de::nullable")]
     name: Option<Option<String>>,
-    /// Event names (`conversation_created`, `conversation_updated`, `conversation_status_changed`, `message_created`, `message_updated`, `contact_created`, `contact_updated`).
+    /// Event names to deliver, at least one (Chatwoot's list: `conversation_created`, `message_created`, ...).
     #[schema(schema_with = super::schemas::webhook_events)]
     subscriptions: Option<Vec<String>>,
     /// Only events of this inbox; null for the whole account (a number or numeric string).

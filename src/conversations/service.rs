@@ -971,15 +971,18 @@ pub async fn apply_labels(
     labels: Vec<String>,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    // Compared as stored, so a label kept with capitals before is not "removed" and "added"
+    // again when the same label arrives normalised.
+    let normal = |l: &String| crate::labels::normalize_title(l);
     let added: Vec<String> = labels
         .iter()
-        .filter(|l| !c.labels.contains(l))
+        .filter(|l| !c.labels.iter().any(|old| normal(old) == normal(l)))
         .cloned()
         .collect();
     let removed: Vec<String> = c
         .labels
         .iter()
-        .filter(|l| !labels.contains(l))
+        .filter(|old| !labels.iter().any(|l| normal(l) == normal(old)))
         .cloned()
         .collect();
     if added.is_empty() && removed.is_empty() {

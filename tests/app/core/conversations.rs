@@ -1308,4 +1308,30 @@ async fn conversation_and_contact_labels_are_stored_as_label_titles_are() {
         .await;
     assert_eq!(labels.status, 200, "{}", labels.text);
     assert_eq!(labels.json(), json!({"payload": ["cliente-ouro"]}));
+    // Lists filter by label as the labels are stored, whatever case the client sends.
+    let listed = app
+        .api(
+            Method::GET,
+            &acme.api("/conversations?status=all&labels[]=VIP"),
+            &acme.admin,
+            None,
+        )
+        .await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    assert_eq!(
+        listed.json()["data"]["payload"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        listed.text
+    );
+    let listed = app
+        .api(
+            Method::GET,
+            &acme.api("/contacts?labels=Cliente-Ouro"),
+            &acme.admin,
+            None,
+        )
+        .await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    assert_eq!(listed.json()["meta"]["count"], 1, "{}", listed.text);
 }
