@@ -5,6 +5,7 @@ use reqwest::multipart::{Form, Part};
 use serde_json::json;
 
 use super::Desk;
+use crate::support::browser::Browser;
 
 const HTMX: &[(&str, &str)] = &[("hx-request", "true")];
 
@@ -189,6 +190,20 @@ async fn replies_and_private_notes_from_the_composer_become_the_right_messages()
     assert!(!after.text.contains(">Oi<"));
 }
 
+/// Posts a conversation action's form as the page's htmx does; it answers 204 and tells the
+/// page the conversation changed.
+async fn act(browser: &Browser, path: &str, form: &[(&str, &str)]) {
+    let response = browser
+        .post_form_with(
+            path,
+            form,
+            &[("sec-fetch-site", "same-origin"), ("hx-request", "true")],
+        )
+        .await;
+    assert_eq!(response.status, 204, "{path}: {}", response.text);
+    assert_eq!(response.header("hx-trigger"), Some("conversation-changed"));
+}
+
 #[tokio::test]
 async fn status_snooze_assignment_team_priority_labels_and_mute_work_from_the_page() {
     // Arrange
@@ -200,15 +215,7 @@ async fn status_snooze_assignment_team_priority_labels_and_mute_work_from_the_pa
         let browser = &browser;
         async move {
             let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let response = browser
-                .post_form_with(
-                    &path,
-                    &form,
-                    &[("sec-fetch-site", "same-origin"), ("hx-request", "true")],
-                )
-                .await;
-            assert_eq!(response.status, 204, "{path}: {}", response.text);
-            assert_eq!(response.header("hx-trigger"), Some("conversation-changed"));
+            act(browser, &path, &form).await;
         }
     };
     // Act + Assert
@@ -498,19 +505,10 @@ async fn the_label_action_matches_labels_as_stored_and_keeps_the_others() {
     let desk = Desk::new("Loja Aurora", false).await;
     let id = desk.conversation("Maria Silva", "Oi").await;
     let browser = desk.browser(&desk.account.admin).await;
+    let path = desk.page(&format!("/conversations/{id}/labels"));
     let post = |form: Vec<(&'static str, &'static str)>| {
-        let path = desk.page(&format!("/conversations/{id}/labels"));
-        let browser = &browser;
-        async move {
-            let response = browser
-                .post_form_with(
-                    &path,
-                    &form,
-                    &[("sec-fetch-site", "same-origin"), ("hx-request", "true")],
-                )
-                .await;
-            assert_eq!(response.status, 204, "{path}: {}", response.text);
-        }
+        let (browser, path) = (&browser, &path);
+        async move { act(browser, path, &form).await }
     };
     // A label typed with capitals is stored as label titles are.
     post(vec![("add", " Urgente ")]).await;
